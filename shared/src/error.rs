@@ -1,0 +1,139 @@
+//! Coded errors: what a reply carries when a request fails.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, append-only error code. Never renumber or rename one: the extension and
+/// scripts match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not valid JSON, or was cut short.
+    BadFrame,
+    /// The frame's length prefix exceeds the limit for its direction.
+    FrameTooLarge,
+    /// The request's `v` is a protocol version this host does not speak.
+    UnsupportedVersion,
+    /// The request's `type` is not one this host knows.
+    UnknownMessage,
+    /// The request's fields do not match its type.
+    InvalidRequest,
+    /// The caller is not one of roleport's own extensions.
+    CallerNotAllowed,
+    /// The AWS config or credentials file could not be read or parsed.
+    ConfigUnreadable,
+    /// No profile of that name exists in the AWS config or credentials files.
+    UnknownProfile,
+    /// A `source_profile` chain loops back on itself.
+    ProfileCycle,
+    /// The profile exists but does not say how to get credentials.
+    ProfileIncomplete,
+    /// AWS refused the credentials or the role (trust policy, ExternalId, permissions).
+    AccessDenied,
+    /// The credentials have expired or been revoked.
+    ExpiredCredentials,
+    /// AWS throttled the request and retries did not get through.
+    Throttled,
+    /// STS or the network failed in a way not covered above.
+    StsFailed,
+    /// The console sign-in endpoint refused or failed.
+    FederationFailed,
+    /// The requested console destination is outside the partition's console.
+    DestinationNotAllowed,
+    /// A bug in roleport. The hint says where to report it.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the order they were added.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::BadFrame,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::UnknownMessage,
+        ErrorCode::InvalidRequest,
+        ErrorCode::CallerNotAllowed,
+        ErrorCode::ConfigUnreadable,
+        ErrorCode::UnknownProfile,
+        ErrorCode::ProfileCycle,
+        ErrorCode::ProfileIncomplete,
+        ErrorCode::AccessDenied,
+        ErrorCode::ExpiredCredentials,
+        ErrorCode::Throttled,
+        ErrorCode::StsFailed,
+        ErrorCode::FederationFailed,
+        ErrorCode::DestinationNotAllowed,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::UnknownMessage => "unknown_message",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::CallerNotAllowed => "caller_not_allowed",
+            ErrorCode::ConfigUnreadable => "config_unreadable",
+            ErrorCode::UnknownProfile => "unknown_profile",
+            ErrorCode::ProfileCycle => "profile_cycle",
+            ErrorCode::ProfileIncomplete => "profile_incomplete",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ExpiredCredentials => "expired_credentials",
+            ErrorCode::Throttled => "throttled",
+            ErrorCode::StsFailed => "sts_failed",
+            ErrorCode::FederationFailed => "federation_failed",
+            ErrorCode::DestinationNotAllowed => "destination_not_allowed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `err` member of a failed reply: what happened, and what a person can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolError {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// What happened, in a sentence.
+    pub message: String,
+    /// The command or click that fixes it.
+    pub hint: String,
+}
+
+impl ProtocolError {
+    /// Builds an error from its three parts.
+    pub fn new(code: ErrorCode, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        ProtocolError {
+            code,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}). {}", self.message, self.code, self.hint)
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).expect("codes serialise");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}
