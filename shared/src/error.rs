@@ -41,6 +41,8 @@ pub enum ErrorCode {
     DestinationNotAllowed,
     /// A bug in roleport. The hint says where to report it.
     Internal,
+    /// The extension could not start or reach the native host (not installed, or it died).
+    HostUnavailable,
 }
 
 impl ErrorCode {
@@ -63,6 +65,7 @@ impl ErrorCode {
         ErrorCode::FederationFailed,
         ErrorCode::DestinationNotAllowed,
         ErrorCode::Internal,
+        ErrorCode::HostUnavailable,
     ];
 
     /// The code as it appears on the wire.
@@ -85,6 +88,7 @@ impl ErrorCode {
             ErrorCode::FederationFailed => "federation_failed",
             ErrorCode::DestinationNotAllowed => "destination_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::HostUnavailable => "host_unavailable",
         }
     }
 }
