@@ -1,1 +1,17 @@
+//! roleport's native host and CLI.
+//!
+//! The browser starts this binary over native messaging; it reads the AWS config, obtains
+//! temporary credentials from STS and answers with a one-time console sign-in URL. See
+//! ARCHITECTURE.md for the map.
+#![deny(missing_docs)]
 
+pub mod arn;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod error;
+pub mod federation;
+pub mod install;
+pub mod native;
+pub mod record;
+pub mod service;

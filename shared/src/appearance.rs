@@ -214,18 +214,30 @@ mod tests {
 
     #[test]
     fn default_is_stable_across_calls_and_differs_between_names() {
-        assert_eq!(Appearance::default_for("prod"), Appearance::default_for("prod"));
+        assert_eq!(
+            Appearance::default_for("prod"),
+            Appearance::default_for("prod")
+        );
         let distinct: std::collections::HashSet<_> = ["a", "b", "c", "d", "e", "f", "g"]
             .iter()
             .map(|n| Appearance::default_for(n).color)
             .collect();
-        assert!(distinct.len() > 2, "default colours should spread: {distinct:?}");
+        assert!(
+            distinct.len() > 2,
+            "default colours should spread: {distinct:?}"
+        );
     }
 
     #[test]
     fn keys_override_default_and_accept_either_browsers_names() {
         let a = Appearance::from_keys("prod", Some("cyan"), Some("Fence"));
-        assert_eq!(a, Appearance { color: Color::Turquoise, icon: Icon::Fence });
+        assert_eq!(
+            a,
+            Appearance {
+                color: Color::Turquoise,
+                icon: Icon::Fence
+            }
+        );
         assert_eq!(Color::parse("toolbar"), Some(Color::Grey));
         assert_eq!(Color::parse("gray"), Some(Color::Grey));
     }
@@ -238,10 +250,20 @@ mod tests {
 
     #[test]
     fn every_colour_has_a_name_in_both_browsers() {
-        const FIREFOX: &[&str] =
-            &["blue", "turquoise", "green", "yellow", "orange", "red", "pink", "purple", "toolbar"];
-        const CHROMIUM: &[&str] =
-            &["grey", "blue", "red", "yellow", "green", "pink", "purple", "cyan", "orange"];
+        const FIREFOX: &[&str] = &[
+            "blue",
+            "turquoise",
+            "green",
+            "yellow",
+            "orange",
+            "red",
+            "pink",
+            "purple",
+            "toolbar",
+        ];
+        const CHROMIUM: &[&str] = &[
+            "grey", "blue", "red", "yellow", "green", "pink", "purple", "cyan", "orange",
+        ];
         for c in Color::ALL {
             assert!(FIREFOX.contains(&c.firefox()), "{c:?}");
             assert!(CHROMIUM.contains(&c.chromium()), "{c:?}");

@@ -221,8 +221,14 @@ mod tests {
             }),
         );
         let json = serde_json::to_value(&env).expect("serialises");
-        assert_eq!(json, json!({"v": 1, "id": 7, "type": "open_console", "profile": "prod"}));
-        assert_eq!(serde_json::from_value::<Envelope>(json).expect("parses"), env);
+        assert_eq!(
+            json,
+            json!({"v": 1, "id": 7, "type": "open_console", "profile": "prod"})
+        );
+        assert_eq!(
+            serde_json::from_value::<Envelope>(json).expect("parses"),
+            env
+        );
     }
 
     #[test]
@@ -243,7 +249,10 @@ mod tests {
                     account_id: None,
                     role: None,
                     region: None,
-                    appearance: Appearance { color: Color::Blue, icon: Icon::Tree },
+                    appearance: Appearance {
+                        color: Color::Blue,
+                        icon: Icon::Tree,
+                    },
                 }],
             }),
         );
@@ -264,7 +273,10 @@ mod tests {
     #[test]
     fn type_names_match_serde_tags() {
         let all = [
-            Request::Hello(Hello { client: "c".into(), version: "1".into() }),
+            Request::Hello(Hello {
+                client: "c".into(),
+                version: "1".into(),
+            }),
             Request::ListProfiles,
             Request::OpenConsole(OpenConsole {
                 profile: "p".into(),

@@ -1,0 +1,150 @@
+//! The host's errors, and how each becomes a coded [`ProtocolError`] with a hint a person can act on.
+
+use roleport_protocol::{ErrorCode, ProtocolError};
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The AWS config or credentials file could not be read or parsed.
+    #[error("cannot read the AWS config: {0}")]
+    ConfigUnreadable(String),
+    /// No such profile.
+    #[error("no profile named `{0}` in the AWS config or credentials file")]
+    UnknownProfile(String),
+    /// A `source_profile` chain loops.
+    #[error("profile `{start}` has a source_profile cycle: {}", chain.join(" -> "))]
+    ProfileCycle {
+        /// The profile that was asked for.
+        start: String,
+        /// The chain, ending in the profile seen twice.
+        chain: Vec<String>,
+    },
+    /// A profile names a source that does not exist.
+    #[error("profile `{profile}` names source_profile `{missing}`, which does not exist")]
+    DanglingSource {
+        /// The profile with the bad reference.
+        profile: String,
+        /// The missing profile.
+        missing: String,
+    },
+    /// The profile does not say how to get credentials.
+    #[error("profile `{profile}` has no credentials roleport can use: {why}")]
+    ProfileIncomplete {
+        /// The profile.
+        profile: String,
+        /// What is missing.
+        why: String,
+    },
+    /// STS refused.
+    #[error("AWS refused {action} for profile `{profile}`: {detail}")]
+    AccessDenied {
+        /// The STS action.
+        action: &'static str,
+        /// The profile whose step failed.
+        profile: String,
+        /// AWS's own message.
+        detail: String,
+    },
+    /// Credentials expired or revoked.
+    #[error("the credentials for profile `{profile}` have expired or were revoked: {detail}")]
+    ExpiredCredentials {
+        /// The profile whose credentials failed.
+        profile: String,
+        /// AWS's own message.
+        detail: String,
+    },
+    /// AWS throttled every retry.
+    #[error("AWS throttled {action} for profile `{profile}`")]
+    Throttled {
+        /// The STS action.
+        action: &'static str,
+        /// The profile.
+        profile: String,
+    },
+    /// STS failed otherwise (network, endpoint, unexpected answer).
+    #[error("{action} for profile `{profile}` failed: {detail}")]
+    Sts {
+        /// The STS action.
+        action: &'static str,
+        /// The profile.
+        profile: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The sign-in endpoint failed.
+    #[error("console sign-in failed: {0}")]
+    Federation(String),
+    /// A destination outside the console.
+    #[error("destination `{0}` is not a page of the AWS console")]
+    DestinationNotAllowed(String),
+}
+
+impl HostError {
+    /// The wire code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            HostError::ConfigUnreadable(_) => ErrorCode::ConfigUnreadable,
+            HostError::UnknownProfile(_) | HostError::DanglingSource { .. } => {
+                ErrorCode::UnknownProfile
+            }
+            HostError::ProfileCycle { .. } => ErrorCode::ProfileCycle,
+            HostError::ProfileIncomplete { .. } => ErrorCode::ProfileIncomplete,
+            HostError::AccessDenied { .. } => ErrorCode::AccessDenied,
+            HostError::ExpiredCredentials { .. } => ErrorCode::ExpiredCredentials,
+            HostError::Throttled { .. } => ErrorCode::Throttled,
+            HostError::Sts { .. } => ErrorCode::StsFailed,
+            HostError::Federation(_) => ErrorCode::FederationFailed,
+            HostError::DestinationNotAllowed(_) => ErrorCode::DestinationNotAllowed,
+        }
+    }
+
+    /// What a person can do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            HostError::ConfigUnreadable(_) => {
+                "Fix the line named above in ~/.aws/config (or $AWS_CONFIG_FILE), then try again."
+                    .into()
+            }
+            HostError::UnknownProfile(name) => format!(
+                "Check the spelling, or add a `[profile {name}]` section to ~/.aws/config. \
+                 `roleport list` shows the profiles roleport sees."
+            ),
+            HostError::ProfileCycle { .. } => {
+                "Point one of these profiles' source_profile at a profile with keys.".into()
+            }
+            HostError::DanglingSource { missing, .. } => format!(
+                "Add a `[profile {missing}]` with credentials, or fix the source_profile name."
+            ),
+            HostError::ProfileIncomplete { profile, .. } => format!(
+                "Give `{profile}` either aws_access_key_id + aws_secret_access_key, or \
+                 role_arn + source_profile."
+            ),
+            HostError::AccessDenied { .. } => {
+                "Check the role's trust policy, the ExternalId and that the source keys are \
+                 still active (`aws sts get-caller-identity --profile …`)."
+                    .into()
+            }
+            HostError::ExpiredCredentials { profile, .. } => format!(
+                "Refresh the source credentials of `{profile}` (rotate the keys or sign in again)."
+            ),
+            HostError::Throttled { .. } => "Wait a few seconds and try again.".into(),
+            HostError::Sts { .. } => {
+                "Check the network and the STS endpoint (AWS_ENDPOINT_URL_STS / endpoint_url), \
+                 then try again."
+                    .into()
+            }
+            HostError::Federation(_) => {
+                "Try again; if it persists the role may not allow console sign-in.".into()
+            }
+            HostError::DestinationNotAllowed(_) => {
+                "Use a console URL (https://console.aws.amazon.com/…) or a path such as /ec2/home."
+                    .into()
+            }
+        }
+    }
+
+    /// The error as it goes on the wire.
+    pub fn to_protocol(&self) -> ProtocolError {
+        ProtocolError::new(self.code(), self.to_string(), self.hint())
+    }
+}

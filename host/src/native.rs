@@ -1,0 +1,350 @@
+//! Native messaging: who started us, and the request loop over stdin/stdout.
+//!
+//! Architecture Invariant: stdout carries frames and nothing else; logs go to stderr.
+//! Every readable request gets exactly one reply, even when its handler panics.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{mpsc as std_mpsc, Arc};
+
+use native_messaging::host::{decode_message_opt, encode_message, send_frame, NmError};
+use roleport_protocol::{
+    Envelope, ErrorCode, ProtocolError, Reply, Request, CHROMIUM_EXTENSION_ID,
+    FIREFOX_EXTENSION_ID, MAX_FRAME_FROM_BROWSER, MAX_FRAME_TO_BROWSER, PROTOCOL_VERSION,
+};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::service::Service;
+
+/// The browser that started the host, as told by its command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// Chromium family: `roleport chrome-extension://ID/`.
+    Chromium {
+        /// The calling extension's origin.
+        origin: String,
+    },
+    /// Firefox: `roleport /path/to/manifest.json EXTENSION_ID`.
+    Firefox {
+        /// The host manifest Firefox read.
+        manifest: PathBuf,
+        /// The calling extension's id.
+        extension_id: String,
+    },
+}
+
+impl Caller {
+    /// Recognises a browser's command line; `None` means a person ran the CLI.
+    pub fn from_args(args: &[String]) -> Option<Caller> {
+        let first = args.get(1)?;
+        if first.starts_with("chrome-extension://") {
+            return Some(Caller::Chromium {
+                origin: first.clone(),
+            });
+        }
+        let second = args.get(2)?;
+        if first.ends_with(".json") && !second.starts_with('-') {
+            return Some(Caller::Firefox {
+                manifest: PathBuf::from(first),
+                extension_id: second.clone(),
+            });
+        }
+        None
+    }
+
+    /// Whether the caller is one of roleport's own extensions.
+    pub fn is_allowed(&self) -> bool {
+        match self {
+            Caller::Chromium { origin } => {
+                origin.trim_end_matches('/')
+                    == format!("chrome-extension://{CHROMIUM_EXTENSION_ID}")
+            }
+            Caller::Firefox { extension_id, .. } => extension_id == FIREFOX_EXTENSION_ID,
+        }
+    }
+}
+
+/// The error sent, once, to a caller that is not ours.
+pub fn refusal(caller: &Caller) -> Reply {
+    Reply::err(
+        None,
+        ProtocolError::new(
+            ErrorCode::CallerNotAllowed,
+            format!("roleport's host serves only roleport's own extension, not {caller:?}"),
+            "Install roleport's extension from its official listing; other extensions cannot use this host.",
+        ),
+    )
+}
+
+enum Inbound {
+    Frame(String),
+    /// The stream cannot be read further; reply with this and stop.
+    Fatal(Reply),
+}
+
+/// Serves requests from `input` until it closes, writing replies to `output`.
+/// `record` (tests only) receives a copy of every frame sent.
+pub async fn serve<R, W>(
+    input: R,
+    output: W,
+    service: Arc<Service>,
+    record: Option<Box<dyn Write + Send>>,
+) where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
+    let (in_tx, mut in_rx) = mpsc::channel(16);
+    std::thread::spawn(move || read_frames(input, in_tx));
+    let (out_tx, out_rx) = std_mpsc::channel::<Reply>();
+    let writer = std::thread::spawn(move || write_frames(output, out_rx, record));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    while let Some(inbound) = in_rx.recv().await {
+        match inbound {
+            Inbound::Fatal(reply) => {
+                let _ = out_tx.send(reply);
+                break;
+            }
+            Inbound::Frame(text) => match parse(&text) {
+                Err(reply) => {
+                    let _ = out_tx.send(reply);
+                }
+                Ok((id, request)) => {
+                    let service = Arc::clone(&service);
+                    let out = out_tx.clone();
+                    tasks.spawn(async move {
+                        let kind = request.type_name();
+                        let handled = tokio::spawn(async move { service.handle(request).await });
+                        let reply = match handled.await {
+                            Ok(Ok(response)) => Reply::ok(id, response),
+                            Ok(Err(error)) => {
+                                tracing::warn!(id, kind, code = %error.code, "request failed: {}", error.message);
+                                Reply::err(Some(id), error)
+                            }
+                            Err(join) => {
+                                tracing::error!(id, kind, "handler crashed: {join}");
+                                Reply::err(Some(id), internal(format!("the {kind} handler crashed")))
+                            }
+                        };
+                        let _ = out.send(reply);
+                    });
+                }
+            },
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    drop(out_tx);
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+}
+
+fn read_frames<R: Read>(mut input: R, tx: mpsc::Sender<Inbound>) {
+    loop {
+        let inbound = match decode_message_opt(&mut input, MAX_FRAME_FROM_BROWSER) {
+            Ok(Some(text)) => Inbound::Frame(text),
+            Ok(None) => return,
+            // The payload was consumed, so the stream is still in step: answer and go on.
+            Err(NmError::IncomingNotUtf8(_)) => Inbound::Frame(String::new()),
+            Err(NmError::IncomingTooLarge { len, max }) => Inbound::Fatal(Reply::err(
+                None,
+                ProtocolError::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("a request of {len} bytes exceeds the host's limit of {max} bytes"),
+                    "This is a bug in the caller; the host closes the connection. Reopen the popup to reconnect.",
+                ),
+            )),
+            Err(e) => Inbound::Fatal(Reply::err(
+                None,
+                ProtocolError::new(
+                    ErrorCode::BadFrame,
+                    format!("the request stream broke off mid-frame: {e}"),
+                    "Reopen the popup to reconnect.",
+                ),
+            )),
+        };
+        let fatal = matches!(inbound, Inbound::Fatal(_));
+        if tx.blocking_send(inbound).is_err() || fatal {
+            return;
+        }
+    }
+}
+
+fn write_frames<W: Write>(
+    mut output: W,
+    rx: std_mpsc::Receiver<Reply>,
+    mut record: Option<Box<dyn Write + Send>>,
+) {
+    for reply in rx {
+        let frame = match encode_message(&reply) {
+            Ok(frame) => frame,
+            Err(NmError::OutgoingTooLarge { len, .. }) => {
+                let error = ProtocolError::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("the reply is {len} bytes, over the browser's limit of {MAX_FRAME_TO_BROWSER}"),
+                    "Narrow the request (fewer profiles), or report this as a bug.",
+                );
+                match encode_message(&Reply::err(reply.id, error)) {
+                    Ok(frame) => frame,
+                    Err(_) => continue,
+                }
+            }
+            Err(e) => {
+                tracing::error!("cannot encode a reply: {e}");
+                continue;
+            }
+        };
+        if let Some(r) = record.as_mut() {
+            let _ = r.write_all(&frame[4..]).and_then(|()| r.write_all(b"\n"));
+        }
+        if send_frame(&mut output, &frame).is_err() {
+            // The browser went away; nobody is left to answer.
+            return;
+        }
+    }
+}
+
+/// Reads a request far enough to answer it: every failure names the earliest problem.
+fn parse(text: &str) -> Result<(u64, Request), Reply> {
+    let bad = |id, code, message: String, hint: &str| {
+        Reply::err(id, ProtocolError::new(code, message, hint))
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        bad(
+            None,
+            ErrorCode::BadFrame,
+            format!("the request is not JSON: {e}"),
+            "Send one JSON object per frame.",
+        )
+    })?;
+    let id = value.get("id").and_then(Value::as_u64).ok_or_else(|| {
+        bad(
+            None,
+            ErrorCode::InvalidRequest,
+            "the request has no numeric `id`".into(),
+            "Every request needs an integer `id`; see PROTOCOL.md.",
+        )
+    })?;
+    let v = value.get("v").and_then(Value::as_u64);
+    if v != Some(u64::from(PROTOCOL_VERSION)) {
+        return Err(bad(
+            Some(id),
+            ErrorCode::UnsupportedVersion,
+            format!("protocol version {v:?} is not supported; this host speaks {PROTOCOL_VERSION}"),
+            "Update roleport so the extension and host match (`roleport --version`).",
+        ));
+    }
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if !Request::TYPES.contains(&kind.as_str()) {
+        return Err(bad(
+            Some(id),
+            ErrorCode::UnknownMessage,
+            format!("unknown request type `{kind}`"),
+            "Update roleport so the extension and host match; PROTOCOL.md lists the types.",
+        ));
+    }
+    let envelope: Envelope = serde_json::from_value(value).map_err(|e| {
+        bad(
+            Some(id),
+            ErrorCode::InvalidRequest,
+            format!("`{kind}` request is malformed: {e}"),
+            "See PROTOCOL.md for this request's fields.",
+        )
+    })?;
+    Ok((id, envelope.request))
+}
+
+fn internal(message: String) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::Internal,
+        message,
+        "This is a bug in roleport: please report it with the host's log.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn browsers_are_recognised_from_their_arguments() {
+        let chromium = Caller::from_args(&args(&[
+            "roleport",
+            "chrome-extension://jlpkhfceigfphociodglhbfijhdeajmi/",
+        ]));
+        assert!(
+            chromium.as_ref().is_some_and(Caller::is_allowed),
+            "{chromium:?}"
+        );
+        let firefox = Caller::from_args(&args(&[
+            "roleport",
+            "/home/u/.mozilla/native-messaging-hosts/dev.roleport.host.json",
+            "roleport@roleport.dev",
+        ]));
+        assert!(
+            firefox.as_ref().is_some_and(Caller::is_allowed),
+            "{firefox:?}"
+        );
+        assert_eq!(
+            Caller::from_args(&args(&["roleport", "host", "install"])),
+            None
+        );
+        assert_eq!(Caller::from_args(&args(&["roleport"])), None);
+    }
+
+    #[test]
+    fn other_extensions_are_not_allowed() {
+        let evil = Caller::from_args(&args(&[
+            "roleport",
+            "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/",
+        ]));
+        assert!(evil.is_some_and(|c| !c.is_allowed()));
+        let evil = Caller::from_args(&args(&["roleport", "/x/m.json", "evil@example.com"]));
+        assert!(evil.is_some_and(|c| !c.is_allowed()));
+    }
+
+    fn code_of(text: &str) -> (Option<u64>, ErrorCode) {
+        match parse(text) {
+            Err(Reply {
+                id,
+                outcome: roleport_protocol::Outcome::Err(e),
+                ..
+            }) => (id, e.code),
+            other => panic!("expected an error reply, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_bad_request_gets_the_earliest_applicable_code() {
+        assert_eq!(code_of("{not json"), (None, ErrorCode::BadFrame));
+        assert_eq!(
+            code_of(r#"{"v":1,"type":"hello"}"#),
+            (None, ErrorCode::InvalidRequest)
+        );
+        assert_eq!(
+            code_of(r#"{"v":9,"id":4,"type":"hello"}"#),
+            (Some(4), ErrorCode::UnsupportedVersion)
+        );
+        assert_eq!(
+            code_of(r#"{"v":1,"id":5,"type":"rm_rf"}"#),
+            (Some(5), ErrorCode::UnknownMessage)
+        );
+        assert_eq!(
+            code_of(r#"{"v":1,"id":6,"type":"open_console"}"#),
+            (Some(6), ErrorCode::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn good_request_parses() {
+        let (id, req) = parse(r#"{"v":1,"id":8,"type":"list_profiles"}"#).expect("parses");
+        assert_eq!((id, req), (8, Request::ListProfiles));
+    }
+}
