@@ -1,0 +1,1 @@
+//! The test AWS: moto plus our sign-in and console stubs (tests/aws/awsemu.py).
