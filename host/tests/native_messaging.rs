@@ -31,7 +31,10 @@ fn hello_reports_version_and_capabilities() {
     assert_eq!(reply["id"], 1);
     assert_eq!(reply["ok"]["type"], "hello");
     assert_eq!(reply["ok"]["protocol"], 1);
-    assert_eq!(reply["ok"]["capabilities"], json!(["hello", "list_profiles", "open_console"]));
+    assert_eq!(
+        reply["ok"]["capabilities"],
+        json!(["hello", "list_profiles", "open_console"])
+    );
     let (code, stderr) = host.finish();
     assert_eq!(code, Some(0), "{stderr}");
 }
@@ -41,13 +44,22 @@ fn list_profiles_shows_names_accounts_and_colours_but_no_keys() {
     let mut host = HostEnv::new(CONFIG).spawn();
     let reply = host.request(2, "list_profiles", json!({}));
     let profiles = reply["ok"]["profiles"].as_array().expect("profiles");
-    let names: Vec<_> = profiles.iter().map(|p| p["name"].as_str().unwrap_or_default()).collect();
+    let names: Vec<_> = profiles
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["base", "loop-a", "loop-b", "prod"]);
     let prod = &profiles[3];
-    assert_eq!((prod["account_id"].as_str(), prod["role"].as_str()), (Some("111111111111"), Some("Admin")));
+    assert_eq!(
+        (prod["account_id"].as_str(), prod["role"].as_str()),
+        (Some("111111111111"), Some("Admin"))
+    );
     assert_eq!(prod["color"], "red");
     let text = reply.to_string();
-    assert!(!text.contains("AKIDEXAMPLE") && !text.contains("do-not-leak"), "{text}");
+    assert!(
+        !text.contains("AKIDEXAMPLE") && !text.contains("do-not-leak"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -56,7 +68,10 @@ fn invalid_json_is_answered_and_the_port_stays_usable() {
     host.send_raw(&[5, 0, 0, 0]);
     host.send_raw(b"{nope");
     let reply = host.recv().expect("reply");
-    assert_eq!((err_code(&reply), &reply["id"]), ("bad_frame", &json!(null)));
+    assert_eq!(
+        (err_code(&reply), &reply["id"]),
+        ("bad_frame", &json!(null))
+    );
     let ok = host.request(3, "hello", json!({"client": "t", "version": "0"}));
     assert_eq!(ok["ok"]["type"], "hello");
 }
@@ -65,8 +80,14 @@ fn invalid_json_is_answered_and_the_port_stays_usable() {
 fn unknown_message_type_names_the_type_and_keeps_the_id() {
     let mut host = HostEnv::new(CONFIG).spawn();
     let reply = host.request(9, "delete_everything", json!({}));
-    assert_eq!((err_code(&reply), reply["id"].as_u64()), ("unknown_message", Some(9)));
-    assert!(reply["err"]["message"].as_str().unwrap_or_default().contains("delete_everything"));
+    assert_eq!(
+        (err_code(&reply), reply["id"].as_u64()),
+        ("unknown_message", Some(9))
+    );
+    assert!(reply["err"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("delete_everything"));
     assert!(!reply["err"]["hint"].as_str().unwrap_or_default().is_empty());
 }
 
@@ -74,7 +95,10 @@ fn unknown_message_type_names_the_type_and_keeps_the_id() {
 fn wrong_protocol_version_is_refused_with_a_hint() {
     let mut host = HostEnv::new(CONFIG).spawn();
     host.send(&json!({"v": 2, "id": 4, "type": "hello", "client": "t", "version": "0"}));
-    assert_eq!(err_code(&host.recv().expect("reply")), "unsupported_version");
+    assert_eq!(
+        err_code(&host.recv().expect("reply")),
+        "unsupported_version"
+    );
 }
 
 #[test]
@@ -83,7 +107,10 @@ fn oversize_frame_is_refused_before_it_is_read_and_the_host_exits_cleanly() {
     host.send_raw(&(512u32 * 1024 * 1024).to_ne_bytes());
     let reply = host.recv().expect("reply");
     assert_eq!(err_code(&reply), "frame_too_large");
-    assert!(host.recv().is_none(), "the host closes the desynchronised stream");
+    assert!(
+        host.recv().is_none(),
+        "the host closes the desynchronised stream"
+    );
     let (code, stderr) = host.finish();
     assert_eq!(code, Some(0));
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -115,8 +142,14 @@ fn unknown_profile_names_the_profile_and_how_to_fix_it() {
     let mut host = HostEnv::new(CONFIG).spawn();
     let reply = host.request(5, "open_console", json!({"profile": "prdo"}));
     assert_eq!(err_code(&reply), "unknown_profile");
-    assert!(reply["err"]["message"].as_str().unwrap_or_default().contains("prdo"));
-    assert!(reply["err"]["hint"].as_str().unwrap_or_default().contains("roleport list"));
+    assert!(reply["err"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("prdo"));
+    assert!(reply["err"]["hint"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("roleport list"));
 }
 
 #[test]
@@ -124,14 +157,23 @@ fn source_profile_cycle_is_a_coded_error_naming_the_chain() {
     let mut host = HostEnv::new(CONFIG).spawn();
     let reply = host.request(6, "open_console", json!({"profile": "loop-a"}));
     assert_eq!(err_code(&reply), "profile_cycle");
-    assert!(reply["err"]["message"].as_str().unwrap_or_default().contains("loop-a -> loop-b -> loop-a"));
+    assert!(reply["err"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("loop-a -> loop-b -> loop-a"));
 }
 
 #[test]
 fn destination_outside_the_console_is_refused_before_any_aws_call() {
     // No STS endpoint is reachable here: reaching STS would fail with a different code.
-    let mut host = HostEnv::new(CONFIG).var("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9").spawn();
-    let reply = host.request(7, "open_console", json!({"profile": "prod", "destination": "https://evil.example/"}));
+    let mut host = HostEnv::new(CONFIG)
+        .var("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .spawn();
+    let reply = host.request(
+        7,
+        "open_console",
+        json!({"profile": "prod", "destination": "https://evil.example/"}),
+    );
     assert_eq!(err_code(&reply), "destination_not_allowed");
 }
 
@@ -143,7 +185,10 @@ fn unreachable_sts_is_a_coded_error_not_a_hang() {
         .spawn();
     let reply = host.request(8, "open_console", json!({"profile": "prod"}));
     assert_eq!(err_code(&reply), "sts_failed");
-    assert!(reply["err"]["hint"].as_str().unwrap_or_default().contains("AWS_ENDPOINT_URL_STS"));
+    assert!(reply["err"]["hint"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("AWS_ENDPOINT_URL_STS"));
 }
 
 #[test]
@@ -151,7 +196,13 @@ fn broken_config_is_reported_with_its_line() {
     let mut host = HostEnv::new("[profile ok]\nregion = x\n[broken\n").spawn();
     let reply = host.request(1, "list_profiles", json!({}));
     assert_eq!(err_code(&reply), "config_unreadable");
-    assert!(reply["err"]["message"].as_str().unwrap_or_default().contains("line 3"), "{reply}");
+    assert!(
+        reply["err"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("line 3"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -160,7 +211,9 @@ fn concurrent_requests_each_get_exactly_one_reply() {
     for id in 100..120 {
         host.send(&json!({"v": 1, "id": id, "type": "list_profiles"}));
     }
-    let mut ids: Vec<u64> = (0..20).filter_map(|_| host.recv()?["id"].as_u64()).collect();
+    let mut ids: Vec<u64> = (0..20)
+        .filter_map(|_| host.recv()?["id"].as_u64())
+        .collect();
     ids.sort_unstable();
     assert_eq!(ids, (100..120).collect::<Vec<_>>());
     host.close_stdin();
@@ -184,7 +237,13 @@ fn a_caller_that_is_not_our_extension_is_refused() {
 #[test]
 fn firefox_caller_is_served() {
     let mut host = HostEnv::new(CONFIG)
-        .args(&["/home/u/.mozilla/native-messaging-hosts/dev.roleport.host.json", "roleport@roleport.dev"])
+        .args(&[
+            "/home/u/.mozilla/native-messaging-hosts/dev.roleport.host.json",
+            "roleport@roleport.dev",
+        ])
         .spawn();
-    assert_eq!(host.request(1, "hello", json!({"client": "t", "version": "0"}))["ok"]["type"], "hello");
+    assert_eq!(
+        host.request(1, "hello", json!({"client": "t", "version": "0"}))["ok"]["type"],
+        "hello"
+    );
 }

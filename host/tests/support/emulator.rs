@@ -1,1 +1,143 @@
-//! The test AWS: moto plus our sign-in and console stubs (tests/aws/awsemu.py).
+//! The test AWS: moto plus our sign-in and console stubs (`tests/aws/awsemu.py`), started
+//! per test binary on 127.0.0.1 with ports chosen by the OS.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub struct Emulator {
+    child: Child,
+    pub info: Value,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+impl Emulator {
+    /// Starts awsemu with both stub names on 127.0.0.1, so the test can follow the URLs
+    /// without a resolver. `cargo xtask deps` creates the venv it runs in.
+    pub fn start() -> Emulator {
+        let python = repo().join("tests/.venv/bin/python");
+        assert!(
+            python.exists(),
+            "no tests/.venv: run `cargo xtask deps` first"
+        );
+        let mut child = Command::new(python)
+            .arg(repo().join("tests/aws/awsemu.py"))
+            .args([
+                "--seed",
+                "demo",
+                "--signin-host",
+                "127.0.0.1",
+                "--console-host",
+                "127.0.0.1",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start awsemu");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("awsemu prints its ports");
+        let info: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("awsemu said {line:?}: {e}"));
+        Emulator { child, info }
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        self.info[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("awsemu has no {key}"))
+            .to_owned()
+    }
+
+    pub fn role(&self, name: &str) -> String {
+        self.info["roles"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no role {name}"))
+            .to_owned()
+    }
+
+    pub fn user(&self, key: &str) -> String {
+        self.info["user"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no user.{key}"))
+            .to_owned()
+    }
+
+    /// The environment a browser would give the host.
+    pub fn host_env(&self, env: super::HostEnv) -> super::HostEnv {
+        env.var("AWS_ENDPOINT_URL_STS", &self.get("moto"))
+            .var("ROLEPORT_SIGNIN_URL", &self.get("signin"))
+            .var("ROLEPORT_CONSOLE_URL", &self.get("console"))
+    }
+
+    /// Follows a sign-in URL as a browser with an empty cookie jar would, and returns the
+    /// console page it lands on.
+    pub fn follow(&self, signin_url: &str) -> (u16, String) {
+        let login = ureq_get(signin_url, None);
+        assert_eq!(login.0, 302, "login should redirect: {}", login.2);
+        let location = login
+            .1
+            .iter()
+            .find(|(k, _)| k == "location")
+            .map(|(_, v)| v.clone())
+            .expect("Location");
+        let cookie = login
+            .1
+            .iter()
+            .find(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
+            .expect("Set-Cookie");
+        let page = ureq_get(&location, Some(&cookie));
+        (page.0, page.2)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 GET (no redirects) so the tests need no HTTP client of their own.
+fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let url = url::Url::parse(url).expect("url");
+    let addr = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port_or_known_default().expect("port")
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let mut req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}

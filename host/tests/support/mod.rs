@@ -66,7 +66,12 @@ impl HostEnv {
         let mut child = cmd.spawn().expect("spawn roleport");
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
-        Host { child, stdin, stdout, home }
+        Host {
+            child,
+            stdin,
+            stdout,
+            home,
+        }
     }
 }
 
@@ -123,5 +128,7 @@ impl Host {
 }
 
 pub fn err_code(reply: &Value) -> &str {
-    reply["err"]["code"].as_str().unwrap_or_else(|| panic!("expected an error, got {reply}"))
+    reply["err"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {reply}"))
 }

@@ -1,0 +1,124 @@
+// Real headless Chromium (Debian's), driven by playwright-core, with the built extension and
+// the host registered by `roleport host install --browser chromium --user-data-dir`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
+  EXTENSION_DIR, CHROMIUM_ID, CONSOLE_HOST,
+} from './harness.mjs';
+
+let aws;
+before(async () => { aws = await startAws(); });
+after(() => aws?.stop());
+
+async function launch({ register = true } = {}) {
+  const home = makeHome(aws);
+  const udd = mkdtempSync(join(tmpdir(), 'roleport-chromium-'));
+  const env = browserEnv(aws, home);
+  if (register) roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
+  const context = await chromium.launchPersistentContext(udd, {
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    env,
+    args: [
+      `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`,
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  assert.equal(new URL(worker.url()).host, CHROMIUM_ID, 'the manifest key fixes the extension id');
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${CHROMIUM_ID}/popup.html`);
+  const done = async () => { await context.close(); cleanup(home, udd); };
+  return { home, udd, env, context, worker, popup, done };
+}
+
+async function consoleTab(context, account) {
+  return eventually(async () => {
+    for (const page of context.pages()) {
+      if (!page.url().includes(CONSOLE_HOST)) continue;
+      const shown = await page.locator('#account').textContent({ timeout: 500 }).catch(() => null);
+      if (shown === account) return page;
+    }
+    return null;
+  }, `a console tab for account ${account}`);
+}
+
+async function groupOf(worker, page) {
+  const url = page.url();
+  return worker.evaluate(async (url) => {
+    const [tab] = (await chrome.tabs.query({})).filter((t) => t.url === url);
+    if (!tab || tab.groupId === -1) return null;
+    const g = await chrome.tabGroups.get(tab.groupId);
+    return { id: g.id, title: g.title, color: g.color };
+  }, url);
+}
+
+test('clicking a profile opens its signed-in console in a titled, coloured tab group', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="prod"]').click();
+    const tab = await consoleTab(b.context, '111111111111');
+    assert.equal(await tab.locator('#role').textContent(), 'Admin');
+    assert.deepEqual(await groupOf(b.worker, tab).then((g) => g && { title: g.title, color: g.color }),
+      { title: 'prod', color: 'red' });
+
+    // A second open of the same profile reuses its group.
+    const first = await groupOf(b.worker, tab);
+    await tab.close();
+    await b.popup.locator('[data-profile="prod"]').click();
+    const again = await consoleTab(b.context, '111111111111');
+    assert.equal((await groupOf(b.worker, again)).id, first.id);
+
+    const checked = await assertNoCredentialsInFrames(aws, b.home);
+    assert.ok(checked > 0);
+  } finally {
+    await b.done();
+  }
+});
+
+test('a role chain and static keys both reach the console', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="audit"]').click();
+    const audit = await consoleTab(b.context, '333333333333');
+    assert.equal(await audit.locator('#role').textContent(), 'ReadOnly');
+    await b.popup.locator('[data-profile="alice"]').click();
+    await consoleTab(b.context, aws.user.account_id);
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});
+
+test('without the host registered, the popup says how to fix it', async () => {
+  const b = await launch({ register: false });
+  try {
+    const alert = b.popup.locator('[role="alert"]');
+    await alert.waitFor({ timeout: 15000 });
+    assert.match(await alert.textContent(), /roleport host install/);
+  } finally {
+    await b.done();
+  }
+});
+
+test('a host error reaches the popup as a message with a hint', async () => {
+  const b = await launch();
+  try {
+    // Break the profile after the popup has listed it: the next open fails in the host.
+    const cfg = join(b.home, '.aws', 'config');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/source_profile = alice\nroleport_color = red/, 'source_profile = nobody\nroleport_color = red'));
+    await b.popup.locator('[data-profile="prod"]').click();
+    const alert = b.popup.locator('[role="alert"]');
+    await eventually(async () => /nobody/.test(await alert.textContent()), 'the error in the popup');
+  } finally {
+    await b.done();
+  }
+});

@@ -1,0 +1,144 @@
+// Real headless Firefox ESR, driven by geckodriver + selenium-webdriver, with the built
+// extension installed as a temporary add-on and the host registered by
+// `roleport host install --browser firefox` in a throwaway HOME.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { Builder, By, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import {
+  startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
+  EXTENSION_DIR, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST,
+} from './harness.mjs';
+
+const UUID = '6a1c3f0e-2b4d-4e8a-9c1f-0d5e7b3a9f21';
+const POPUP = `moz-extension://${UUID}/popup.html`;
+
+let aws;
+before(async () => { aws = await startAws(); });
+after(() => aws?.stop());
+
+async function launch() {
+  const home = makeHome(aws);
+  const env = browserEnv(aws, home);
+  roleport(['host', 'install', '--browser', 'firefox'], env);
+  const options = new firefox.Options()
+    .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
+    .addArguments('-headless')
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: UUID }))
+    .setPreference('network.dns.localDomains', `${SIGNIN_HOST},${CONSOLE_HOST}`)
+    .setPreference('browser.shell.checkDefaultBrowser', false)
+    .setPreference('datareporting.policy.dataSubmissionEnabled', false);
+  const geckodriver = process.env.GECKODRIVER_BIN ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
+  const service = new firefox.ServiceBuilder(geckodriver)
+    .addArguments('--allow-system-access')
+    .setEnvironment(env);
+  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  try {
+    await driver.installAddon(EXTENSION_DIR, true);
+    await driver.get(POPUP);
+  } catch (e) {
+    await driver.quit();
+    throw e;
+  }
+  const popup = await driver.getWindowHandle();
+  const done = async () => { await driver.quit(); cleanup(home); };
+  return { home, env, driver, popup, done };
+}
+
+/** Switches to the tab showing `account`'s console and returns its handle. */
+async function consoleTab(driver, account) {
+  return eventually(async () => {
+    for (const handle of await driver.getAllWindowHandles()) {
+      await driver.switchTo().window(handle);
+      if (!(await driver.getCurrentUrl()).includes(CONSOLE_HOST)) continue;
+      const shown = await driver.findElements(By.id('account'));
+      if (shown.length && (await shown[0].getText()) === account) return handle;
+    }
+    return null;
+  }, `a console tab for account ${account}`);
+}
+
+/** The container (name, colour, icon) of the tab whose URL contains `needle`, asked from an extension page. */
+async function containerOf(b, accountTab) {
+  await b.driver.switchTo().window(accountTab);
+  const url = await b.driver.getCurrentUrl();
+  await b.driver.switchTo().window(b.popup);
+  return b.driver.executeAsyncScript(async (url, done) => {
+    const [tab] = (await browser.tabs.query({})).filter((t) => t.url === url);
+    if (!tab || tab.cookieStoreId === 'firefox-default') return done(null);
+    const c = await browser.contextualIdentities.get(tab.cookieStoreId);
+    done({ id: c.cookieStoreId, name: c.name, color: c.color, icon: c.icon });
+  }, url);
+}
+
+async function click(b, profile) {
+  await b.driver.switchTo().window(b.popup);
+  const row = await b.driver.wait(until.elementLocated(By.css(`[data-profile="${profile}"]`)), 15000);
+  await row.click();
+}
+
+async function shownAccount(driver, handle) {
+  await driver.switchTo().window(handle);
+  await driver.navigate().refresh();
+  const el = await driver.wait(until.elementLocated(By.css('#account, #signed-out')), 10000);
+  return (await el.getAttribute('id')) === 'account' ? el.getText() : 'signed out';
+}
+
+test('clicking a profile opens its signed-in console in a container named after it', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'prod');
+    const tab = await consoleTab(b.driver, '111111111111');
+    assert.equal(await b.driver.findElement(By.id('role')).getText(), 'Admin');
+    const container = await containerOf(b, tab);
+    assert.deepEqual({ ...container, id: undefined }, { id: undefined, name: 'prod', color: 'red', icon: 'fence' });
+
+    // Opening it again reuses the container instead of making a second one.
+    await click(b, 'prod');
+    await eventually(async () => (await b.driver.getAllWindowHandles()).length === 3, 'a second prod tab');
+    const again = await b.driver.executeAsyncScript(async (done) =>
+      done((await browser.contextualIdentities.query({ name: 'prod' })).length));
+    assert.equal(again, 1);
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});
+
+test('two accounts in containers each keep their own session after reload', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'prod');
+    const prod = await consoleTab(b.driver, '111111111111');
+    await click(b, 'dev');
+    const dev = await consoleTab(b.driver, '222222222222');
+    assert.equal(await shownAccount(b.driver, prod), '111111111111');
+    assert.equal(await shownAccount(b.driver, dev), '222222222222');
+    const [c1, c2] = [await containerOf(b, prod), await containerOf(b, dev)];
+    assert.notEqual(c1.id, c2.id);
+    assert.equal(c2.color, 'blue');
+  } finally {
+    await b.done();
+  }
+});
+
+test('negative control: the same two sign-ins without containers clobber each other', async () => {
+  const b = await launch();
+  try {
+    // Sign-in URLs from the CLI, opened in ordinary tabs: one shared cookie jar.
+    const prodUrl = roleport(['url', 'prod'], b.env).trim();
+    const devUrl = roleport(['url', 'dev'], b.env).trim();
+    await b.driver.switchTo().newWindow('tab');
+    await b.driver.get(prodUrl);
+    const prod = await consoleTab(b.driver, '111111111111');
+    await b.driver.switchTo().newWindow('tab');
+    await b.driver.get(devUrl);
+    await consoleTab(b.driver, '222222222222');
+    assert.equal(await shownAccount(b.driver, prod), '222222222222', 'the fake console must read the shared cookie');
+  } finally {
+    await b.done();
+  }
+});

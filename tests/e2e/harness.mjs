@@ -1,0 +1,110 @@
+// The end-to-end rig: the test AWS (moto + our sign-in/console stubs), a throwaway HOME with
+// an AWS config, the host registered with `roleport host install`, and real browsers with the
+// built extension loaded. Every test gets fresh state; nothing touches the developer's HOME.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXTENSION_DIR = join(ROOT, 'dist', 'extension');
+export const HOST_BIN = process.env.ROLEPORT_BIN ?? join(ROOT, 'target', 'release', 'roleport');
+export const CHROMIUM_ID = 'jlpkhfceigfphociodglhbfijhdeajmi';
+export const GECKO_ID = 'roleport@roleport.dev';
+export const SIGNIN_HOST = 'signin.fakeaws.test';
+export const CONSOLE_HOST = 'console.fakeaws.test';
+
+/** Starts tests/aws/awsemu.py and resolves with its description (ports, seeded user, roles). */
+export async function startAws() {
+  const python = join(ROOT, 'tests', '.venv', 'bin', 'python');
+  const child = spawn(python, [join(ROOT, 'tests', 'aws', 'awsemu.py'), '--seed', 'demo'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((ok, fail) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', ok);
+    child.once('exit', (code) => fail(new Error(`awsemu exited with ${code} before it was ready`)));
+  });
+  const aws = JSON.parse(line);
+  aws.stop = () => child.kill('SIGTERM');
+  aws.issued = async () => (await fetch(`http://127.0.0.1:${aws.port}/_stub/issued`)).json();
+  return aws;
+}
+
+/** A fresh HOME with ~/.aws/config naming the seeded user and roles. */
+export function makeHome(aws, { extraConfig = '' } = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'roleport-e2e-'));
+  mkdirSync(join(home, '.aws'));
+  const u = aws.user;
+  writeFileSync(join(home, '.aws', 'credentials'),
+    `[alice]\naws_access_key_id = ${u.access_key_id}\naws_secret_access_key = ${u.secret_access_key}\n`,
+    { mode: 0o600 });
+  writeFileSync(join(home, '.aws', 'config'), [
+    '[profile alice]', 'region = us-east-1', 'roleport_color = green', '',
+    '[profile prod]', `role_arn = ${aws.roles.prod}`, 'source_profile = alice', 'roleport_color = red', 'roleport_icon = fence', '',
+    '[profile dev]', `role_arn = ${aws.roles.dev}`, 'source_profile = alice', 'roleport_color = blue', '',
+    '[profile audit]', `role_arn = ${aws.roles.audit}`, 'source_profile = prod', '',
+    extraConfig,
+  ].join('\n'));
+  return home;
+}
+
+/** The environment a browser (and so the host it starts) runs with. */
+export function browserEnv(aws, home) {
+  return {
+    ...process.env,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, '.aws', 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
+    AWS_ENDPOINT_URL_STS: aws.moto,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ROLEPORT_SIGNIN_URL: aws.signin,
+    ROLEPORT_CONSOLE_URL: aws.console,
+    ROLEPORT_RECORD_FRAMES: join(home, 'frames.jsonl'),
+    ROLEPORT_LOG: 'info',
+  };
+}
+
+/** Runs the real CLI, as a person would. */
+export function roleport(args, env) {
+  return execFileSync(HOST_BIN, args, { env, encoding: 'utf8' });
+}
+
+/** Fails if any frame the host sent to the browser holds a credential moto issued. */
+export async function assertNoCredentialsInFrames(aws, home) {
+  const framesFile = join(home, 'frames.jsonl');
+  const frames = existsSync(framesFile) ? readFileSync(framesFile, 'utf8') : '';
+  if (!frames.includes('"open_console"')) throw new Error('canary saw no open_console frame: nothing was checked');
+  const issued = await aws.issued();
+  const secrets = issued.flatMap((c) => [c.access_key_id, c.secret_access_key, c.session_token]).filter(Boolean);
+  if (secrets.length === 0) throw new Error('canary got no issued credentials from the stub');
+  for (const s of secrets) {
+    if (frames.includes(s) || frames.includes(encodeURIComponent(s))) {
+      throw new Error(`a credential issued by moto (${s.slice(0, 8)}…) reached the browser`);
+    }
+  }
+  return secrets.length;
+}
+
+export function cleanup(...dirs) {
+  for (const d of dirs) if (d) rmSync(d, { recursive: true, force: true });
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function eventually(fn, what, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
