@@ -20,7 +20,7 @@ export const CONSOLE_HOST = 'console.fakeaws.test';
 /** Starts tests/aws/awsemu.py and resolves with its description (ports, seeded user, roles). */
 export async function startAws() {
   const python = join(ROOT, 'tests', '.venv', 'bin', 'python');
-  const child = spawn(python, [join(ROOT, 'tests', 'aws', 'awsemu.py'), '--seed', 'demo'], {
+  const child = spawn(python, [join(ROOT, 'tests', 'aws', 'awsemu.py'), '--seed', 'demo', '--log-level', 'WARNING'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise((ok, fail) => {
@@ -30,7 +30,7 @@ export async function startAws() {
   });
   const aws = JSON.parse(line);
   aws.stop = () => child.kill('SIGTERM');
-  aws.issued = async () => (await fetch(`http://127.0.0.1:${aws.port}/_stub/issued`)).json();
+  aws.issued = async () => (await (await fetch(`http://127.0.0.1:${aws.port}/_stub/issued`)).json()).credentials;
   return aws;
 }
 

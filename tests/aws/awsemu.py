@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Test AWS environment for roleport: moto (STS/IAM) + a console federation stub.
+
+    tests/.venv/bin/python tests/aws/awsemu.py [--seed demo|none]
+        [--console-host console.fakeaws.test] [--signin-host signin.fakeaws.test]
+
+Prints exactly one JSON line on stdout once everything is ready (see README.md),
+then serves until SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof).
+Everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+
+log = logging.getLogger("awsemu")
+
+REGION = "us-east-1"
+# Marks the stub's own STS calls in moto's request recording, so tests that count
+# the product's STS calls can leave them out.
+STUB_USER_AGENT = "awsemu-federation-stub"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seed", choices=["demo", "none"], default="demo")
+    p.add_argument("--console-host", default="console.fakeaws.test")
+    p.add_argument("--signin-host", default="signin.fakeaws.test")
+    p.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="also exit when stdin closes (the parent died); off by default because "
+        "CI runs with stdin already closed",
+    )
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+def prepare_environment(tmpdir: str) -> None:
+    """Must run before moto is imported: moto reads these at import time."""
+    # The process that starts us may point AWS_PROFILE / AWS_CONFIG_FILE at the
+    # product's test profiles; our own boto3 clients must not read them.
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        # It would override the per-request account and put every role in one account.
+        log.warning("ignoring MOTO_ACCOUNT_ID=%s", os.environ.pop("MOTO_ACCOUNT_ID"))
+    # The request recorder lets tests check what the product sent to STS
+    # (ExternalId, SerialNumber/TokenCode, SourceIdentity):
+    # GET <moto>/moto-api/recorder/download-recording (one JSON object per line).
+    os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
+    os.environ.setdefault("MOTO_RECORDER_FILEPATH", os.path.join(tmpdir, "moto_recording"))
+
+
+def make_caller_identity(endpoint: str):
+    """GetCallerIdentity on moto with arbitrary credentials; None if STS refuses."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    session = boto3.session.Session()
+    lock = threading.Lock()  # boto3 sessions are not thread-safe for client creation
+    config = Config(user_agent_extra=STUB_USER_AGENT, retries={"max_attempts": 1})
+
+    def caller_identity(akid: str, secret: str, token: str) -> dict | None:
+        with lock:
+            client = session.client(
+                "sts",
+                endpoint_url=endpoint,
+                region_name=REGION,
+                aws_access_key_id=akid,
+                aws_secret_access_key=secret,
+                aws_session_token=token,
+                config=config,
+            )
+        try:
+            answer = client.get_caller_identity()
+        except (ClientError, BotoCoreError) as err:
+            log.info("GetCallerIdentity refused: %s", err)
+            return None
+        return {"Account": answer["Account"], "Arn": answer["Arn"]}
+
+    return caller_identity
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=args.log_level.upper(),
+        format="awsemu %(levelname)s %(name)s: %(message)s",
+    )
+    # werkzeug (moto's server) sets its own logger to INFO unless told otherwise.
+    logging.getLogger("werkzeug").setLevel(logging.getLogger().level)
+    # stdout carries the one JSON line only; anything a library prints goes to stderr.
+    stdout, sys.stdout = sys.stdout, sys.stderr
+
+    tmpdir = tempfile.mkdtemp(prefix="awsemu-")
+    prepare_environment(tmpdir)
+
+    from moto.moto_api import recorder
+    from moto.server import ThreadedMotoServer
+
+    import emu_moto
+    from emu_federation import Clock, Federation
+    from emu_http import StubServer
+    from emu_seed import seed_demo
+
+    emu_moto.install()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    moto_url = "http://%s:%d" % moto.get_host_and_port()
+
+    seeded = seed_demo(moto_url) if args.seed == "demo" else {"user": None, "roles": {}}
+    recorder.reset_recording()  # tests see their own traffic, not the seeding
+
+    federation = Federation(Clock(), make_caller_identity(moto_url))
+    stub = StubServer(federation, args.signin_host, args.console_host)
+    if stub.cookie_domain and not (
+        stub.signin_host == stub.cookie_domain or stub.signin_host.endswith("." + stub.cookie_domain)
+    ):
+        log.warning(
+            "signin host %s cannot set a cookie for %s: browsers will drop the console cookie",
+            stub.signin_host,
+            stub.cookie_domain,
+        )
+    threading.Thread(target=stub.serve_forever, args=(0.1,), name="stub", daemon=True).start()
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if args.exit_on_stdin_eof:
+
+        def watch_stdin() -> None:
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop.set()
+
+        threading.Thread(target=watch_stdin, name="stdin", daemon=True).start()
+
+    line = {
+        "moto": moto_url,
+        "port": stub.port,
+        "signin": f"{stub.signin_origin()}/federation",
+        "console": f"{stub.console_origin()}/",
+        **seeded,
+    }
+    stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
+    stdout.flush()
+    log.info("ready: moto %s, stub on 127.0.0.1:%d", moto_url, stub.port)
+
+    # Short waits keep the main thread responsive to signals.
+    while not stop.wait(0.2):
+        pass
+    log.info("stopping")
+    stub.shutdown()
+    stub.server_close()
+    moto.stop()
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
