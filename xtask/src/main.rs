@@ -1,1 +1,61 @@
-fn main() {}
+//! `cargo xtask`: roleport's only build scripts (the alias lives in `.cargo/config.toml`).
+//!
+//! One module per task; `main` only dispatches. Every task prints each step it takes, so a CI
+//! log says what was installed, built and where the result is.
+
+mod build;
+mod deps;
+mod dist;
+mod sh;
+mod wasm;
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+tasks:
+  deps                     install what is missing (apt packages, wasm-bindgen, geckodriver,
+                           tests/node_modules, tests/.venv); idempotent
+  build [--extension-only] deps, then the host (target/release/roleport) and the extension
+                           (dist/extension/); --extension-only skips the host
+  help                     this text
+";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match task {
+        "deps" => {
+            no_options(task, rest)?;
+            deps::run()
+        }
+        "build" => build::run(build::Options::parse(rest)?),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`\n\n{HELP}"),
+    }
+}
+
+fn no_options(task: &str, rest: &[String]) -> Result<()> {
+    if let Some(extra) = rest.first() {
+        bail!("`cargo xtask {task}` takes no option `{extra}`");
+    }
+    Ok(())
+}

@@ -34,6 +34,8 @@ impl Emulator {
                 "127.0.0.1",
                 "--console-host",
                 "127.0.0.1",
+                "--log-level",
+                "WARNING",
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
