@@ -1,0 +1,93 @@
+//! The background's message handler: checks the sender, routes each popup request to the
+//! host, and for `open` puts the returned sign-in URL in the profile's container / group.
+
+use roleport_protocol::{ErrorCode, OpenConsole, ProfileList, ProtocolError, Request, Response};
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::bindings::api;
+use crate::codec::{from_js, to_js};
+use crate::messages::{OpenedTab, PopupReply, PopupRequest};
+use crate::trust::{self, Sender};
+use crate::{log, native_port, tabs};
+
+/// Answers one `runtime.onMessage` with `{ok: …}` or `{err: …}`.
+pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
+    let runtime = api().runtime();
+    let sender = Sender {
+        id: string_field(&sender, "id"),
+        url: string_field(&sender, "url"),
+    };
+    if let Err(e) = trust::check(&sender, &runtime.id(), &runtime.get_url("")) {
+        log::warn("refused a message from outside the extension");
+        return reply::<()>(Err(e));
+    }
+    let request = match from_js::<PopupRequest>(&message, "the popup's request") {
+        Ok(request) => request,
+        Err(e) => {
+            let hint = "Reload the popup: it may be from an older version of the extension.";
+            return reply::<()>(Err(ProtocolError::new(
+                ErrorCode::InvalidRequest,
+                e.message,
+                hint,
+            )));
+        }
+    };
+    match request {
+        PopupRequest::ListProfiles => reply(list_profiles().await),
+        PopupRequest::Open { profile } => reply(open(profile).await),
+    }
+}
+
+/// Browser start-up or extension install: open the host port now.
+pub fn on_startup() {
+    native_port::ensure_connected();
+}
+
+async fn list_profiles() -> Result<ProfileList, ProtocolError> {
+    match native_port::request(Request::ListProfiles).await? {
+        Response::ListProfiles(list) => Ok(list),
+        other => Err(wrong_answer("list_profiles", &other)),
+    }
+}
+
+async fn open(profile: String) -> Result<OpenedTab, ProtocolError> {
+    let request = Request::OpenConsole(OpenConsole {
+        profile,
+        region: None,
+        destination: None,
+    });
+    let opened = match native_port::request(request).await? {
+        Response::OpenConsole(opened) => opened,
+        other => return Err(wrong_answer("open_console", &other)),
+    };
+    let tab = tabs::open(&opened.profile, &opened.url, opened.appearance).await?;
+    log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
+    Ok(tab)
+}
+
+fn reply<T: Serialize>(result: Result<T, ProtocolError>) -> JsValue {
+    to_js(&PopupReply::from(result))
+}
+
+fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
+    let got = match got {
+        Response::Hello(_) => "hello",
+        Response::ListProfiles(_) => "list_profiles",
+        Response::OpenConsole(_) => "open_console",
+    };
+    ProtocolError::new(
+        ErrorCode::BadFrame,
+        format!("The host answered {asked} with a {got} result"),
+        "Make sure the extension and `roleport` are the same version.",
+    )
+}
+
+fn string_field(object: &JsValue, name: &str) -> Option<String> {
+    if !object.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_string())
+}

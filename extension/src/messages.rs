@@ -1,0 +1,140 @@
+//! What the popup and the background say to each other over `runtime.sendMessage`.
+//!
+//! Requests: `{"type":"list_profiles"}`, `{"type":"open","profile":"prod"}`.
+//! Replies:  `{"ok": …}` or `{"err": {"code","message","hint"}}` (the protocol's error).
+
+use roleport_protocol::{ProfileList, ProtocolError};
+use serde::{Deserialize, Serialize};
+
+/// A request from one of the extension's own pages to the background.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PopupRequest {
+    /// The profiles to show; answered with a [`ProfileList`].
+    ListProfiles,
+    /// Sign in to a profile's console in a tab of its own; answered with an [`OpenedTab`].
+    Open {
+        /// Profile name as in `~/.aws/config`.
+        profile: String,
+    },
+}
+
+/// The background's answer: a result or a coded error, never both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PopupReply<T> {
+    /// The request succeeded.
+    Ok(T),
+    /// What went wrong and what to do about it.
+    Err(ProtocolError),
+}
+
+impl<T> From<Result<T, ProtocolError>> for PopupReply<T> {
+    fn from(result: Result<T, ProtocolError>) -> Self {
+        match result {
+            Ok(value) => PopupReply::Ok(value),
+            Err(error) => PopupReply::Err(error),
+        }
+    }
+}
+
+impl<T> From<PopupReply<T>> for Result<T, ProtocolError> {
+    fn from(reply: PopupReply<T>) -> Self {
+        match reply {
+            PopupReply::Ok(value) => Ok(value),
+            PopupReply::Err(error) => Err(error),
+        }
+    }
+}
+
+/// Reply to [`PopupRequest::ListProfiles`].
+pub type ListReply = PopupReply<ProfileList>;
+
+/// Reply to [`PopupRequest::Open`].
+pub type OpenReply = PopupReply<OpenedTab>;
+
+/// Where a profile's console was opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedTab {
+    /// The profile that was opened.
+    pub profile: String,
+    /// The new tab.
+    pub tab_id: i64,
+    /// The container or tab group holding it.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// The isolation a tab was opened in: `{"container": "firefox-container-3"}` or `{"group": 7}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// Firefox: the container's `cookieStoreId`.
+    Container(String),
+    /// Chromium: the tab group's id.
+    Group(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roleport_protocol::ErrorCode;
+    use serde_json::json;
+
+    #[test]
+    fn requests_are_tagged_by_type() {
+        let list: PopupRequest =
+            serde_json::from_value(json!({"type": "list_profiles"})).expect("parses");
+        assert_eq!(list, PopupRequest::ListProfiles);
+        let open = PopupRequest::Open {
+            profile: "prod".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&open).expect("serialises"),
+            json!({"type": "open", "profile": "prod"})
+        );
+    }
+
+    #[test]
+    fn unknown_request_types_are_refused() {
+        assert!(serde_json::from_value::<PopupRequest>(json!({"type": "open_console"})).is_err());
+        assert!(serde_json::from_value::<PopupRequest>(json!({"type": "open"})).is_err());
+    }
+
+    #[test]
+    fn opened_tab_flattens_its_place() {
+        let firefox = OpenReply::Ok(OpenedTab {
+            profile: "prod".into(),
+            tab_id: 4,
+            place: Place::Container("firefox-container-2".into()),
+        });
+        let value = serde_json::to_value(&firefox).expect("serialises");
+        assert_eq!(
+            value,
+            json!({"ok": {"profile": "prod", "tab_id": 4, "container": "firefox-container-2"}})
+        );
+        assert_eq!(
+            serde_json::from_value::<OpenReply>(value).expect("parses"),
+            firefox
+        );
+
+        let chromium = OpenedTab {
+            profile: "dev".into(),
+            tab_id: 9,
+            place: Place::Group(3),
+        };
+        assert_eq!(
+            serde_json::to_value(&chromium).expect("serialises"),
+            json!({"profile": "dev", "tab_id": 9, "group": 3})
+        );
+    }
+
+    #[test]
+    fn errors_reuse_the_protocol_error() {
+        let reply: ListReply = Err(ProtocolError::new(ErrorCode::HostUnavailable, "m", "h")).into();
+        assert_eq!(
+            serde_json::to_value(&reply).expect("serialises"),
+            json!({"err": {"code": "host_unavailable", "message": "m", "hint": "h"}})
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The one `runtime.connectNative` port to the roleport host.
+//!
+//! Opened lazily by the first request (or at browser start-up), it greets the host with
+//! `hello`, then carries every request; replies find their caller by `id` ([`Pending`]).
+//! When the host dies the port's `onDisconnect` fails every waiting request with
+//! `host_unavailable`, and the next request opens a fresh port.
+//!
+//! Browser callbacks only capture what must be read during the callback (Chromium's
+//! `runtime.lastError`) and then hand over to a task, so state is never borrowed re-entrantly.
+
+use std::cell::RefCell;
+
+use futures_channel::oneshot;
+use roleport_protocol::{
+    Envelope, ErrorCode, Hello, Outcome, ProtocolError, Reply, Request, Response, NATIVE_HOST_NAME,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::bindings::{api, error_text, Port};
+use crate::host_error::host_unavailable;
+use crate::pending::Pending;
+use crate::{codec, log};
+
+type Answer = Result<Response, ProtocolError>;
+
+/// Sends one request to the host and waits for its answer.
+pub async fn request(request: Request) -> Answer {
+    let kind = request.type_name();
+    let receiver = STATE.with(|state| state.borrow_mut().send(request))?;
+    let answer = receiver
+        .await
+        .unwrap_or_else(|_| Err(host_unavailable(None)));
+    if let Err(e) = &answer {
+        log::debug(&format!("{kind} failed: {}", e.code));
+    }
+    answer
+}
+
+/// Opens the port now if it is not open (browser start-up, install).
+pub fn ensure_connected() {
+    let result = STATE.with(|state| state.borrow_mut().connect_if_closed());
+    if let Err(e) = result {
+        log::info(&e.to_string());
+    }
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+#[derive(Default)]
+struct State {
+    connection: Option<Connection>,
+    pending: Pending<Answer>,
+    /// Bumped per port, so that a late event of an old port cannot end a new one.
+    generation: u64,
+}
+
+struct Connection {
+    port: Port,
+    generation: u64,
+    _on_message: Closure<dyn FnMut(JsValue)>,
+    _on_disconnect: Closure<dyn FnMut(JsValue)>,
+}
+
+impl State {
+    fn send(&mut self, request: Request) -> Result<oneshot::Receiver<Answer>, ProtocolError> {
+        self.connect_if_closed()?;
+        let (id, receiver) = self.pending.register();
+        self.post(id, request);
+        Ok(receiver)
+    }
+
+    /// Posts a registered request; a port that refuses it is treated as disconnected.
+    fn post(&mut self, id: u64, request: Request) {
+        let frame = codec::to_js(&Envelope::new(id, request));
+        let Some(connection) = &self.connection else {
+            self.pending.resolve(id, Err(host_unavailable(None)));
+            return;
+        };
+        if let Err(e) = connection.port.post_message(&frame) {
+            let generation = connection.generation;
+            self.disconnected(generation, error_text(&e));
+        }
+    }
+
+    fn connect_if_closed(&mut self) -> Result<(), ProtocolError> {
+        if self.connection.is_some() {
+            return Ok(());
+        }
+        let port = api()
+            .runtime()
+            .connect_native(NATIVE_HOST_NAME)
+            .map_err(|e| host_unavailable(error_text(&e).as_deref()))?;
+        self.generation += 1;
+        let generation = self.generation;
+
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            spawn_local(async move {
+                STATE.with(|state| state.borrow_mut().received(generation, &message));
+            });
+        });
+        let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |port: JsValue| {
+            // Chromium sets lastError only for the duration of this callback; reading it
+            // also keeps Chromium from logging an "unchecked lastError".
+            let port: Port = port.unchecked_into();
+            let text =
+                error_text(&port.error()).or_else(|| error_text(&api().runtime().last_error()));
+            spawn_local(async move {
+                STATE.with(|state| state.borrow_mut().disconnected(generation, text));
+            });
+        });
+        port.on_message()
+            .add_listener(on_message.as_ref().unchecked_ref());
+        port.on_disconnect()
+            .add_listener(on_disconnect.as_ref().unchecked_ref());
+        self.connection = Some(Connection {
+            port,
+            generation,
+            _on_message: on_message,
+            _on_disconnect: on_disconnect,
+        });
+        log::debug("port to the host opened");
+        self.greet();
+        Ok(())
+    }
+
+    /// `hello` goes first on every port; its answer is only logged: a host that refuses the
+    /// version refuses each request too, with the code the popup then shows.
+    fn greet(&mut self) {
+        let (id, receiver) = self.pending.register();
+        let hello = Hello {
+            client: "roleport-extension".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        self.post(id, Request::Hello(hello));
+        spawn_local(async move {
+            match receiver.await {
+                Ok(Ok(Response::Hello(ok))) => log::debug(&format!(
+                    "host {} speaks protocol {}",
+                    ok.host_version, ok.protocol
+                )),
+                Ok(Ok(_)) => log::warn("the host answered hello with another type"),
+                // A dead port is logged once, by `disconnected`.
+                Ok(Err(e)) if e.code == ErrorCode::HostUnavailable => {}
+                Ok(Err(e)) => log::info(&e.to_string()),
+                Err(_) => {}
+            }
+        });
+    }
+
+    fn received(&mut self, generation: u64, message: &JsValue) {
+        if generation != self.generation {
+            return;
+        }
+        // Never log the message itself: an open_console reply holds a sign-in token.
+        match codec::from_js::<Reply>(message, "a reply from the host") {
+            Ok(Reply {
+                id: Some(id),
+                outcome,
+                ..
+            }) => {
+                let answer = match outcome {
+                    Outcome::Ok(response) => Ok(response),
+                    Outcome::Err(e) => Err(e),
+                };
+                if !self.pending.resolve(id, answer) {
+                    log::warn(&format!(
+                        "the host answered request {id}, which nobody waits for"
+                    ));
+                }
+            }
+            Ok(Reply {
+                id: None,
+                outcome: Outcome::Err(e),
+                ..
+            }) => {
+                log::warn(&format!("the host could not read a request: {}", e.code));
+            }
+            Ok(Reply { id: None, .. }) => log::warn("the host sent a result without an id"),
+            Err(_) if is_event(message) => log::debug("host event (not handled yet)"),
+            // Unreadable, but if its id is readable its caller gets the error, not silence.
+            Err(e) => {
+                log::warn(&e.message);
+                if let Ok(IdOnly { id: Some(id) }) = codec::from_js(message, "a reply's id") {
+                    self.pending.resolve(id, Err(e));
+                }
+            }
+        }
+    }
+
+    fn disconnected(&mut self, generation: u64, browser_text: Option<String>) {
+        if generation != self.generation || self.connection.is_none() {
+            return;
+        }
+        let error = host_unavailable(browser_text.as_deref());
+        log::info(&error.to_string());
+        // Dropped after this event has finished: its own closure lives in the connection.
+        let old = self.connection.take();
+        spawn_local(async move { drop(old) });
+        self.pending.fail_all(|| Err(error.clone()));
+    }
+}
+
+/// Just the `id` of a reply whose other fields did not parse.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: Option<u64>,
+}
+
+fn is_event(message: &JsValue) -> bool {
+    js_sys::Reflect::has(message, &JsValue::from_str("event")).unwrap_or(false)
+}

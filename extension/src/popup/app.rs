@@ -1,0 +1,132 @@
+//! Wires the popup together: DOM events become [`Msg`]s, each applied to the model in order,
+//! the view redrawn, and any request the model asks for sent to the background.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use roleport_protocol::{ErrorCode, ProtocolError};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Event, KeyboardEvent};
+
+use super::model::{Model, Msg};
+use super::view::View;
+use crate::bindings::{api, call, error_text};
+use crate::codec::{from_js, to_js};
+use crate::log;
+use crate::messages::{PopupReply, PopupRequest};
+
+struct App {
+    model: RefCell<Model>,
+    view: View,
+}
+
+/// Builds the popup in `#app` (or the body) and asks the background for the profiles.
+pub fn start() -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("the popup has no document"))?;
+    let root = match document.get_element_by_id("app") {
+        Some(root) => root,
+        None => document
+            .body()
+            .ok_or_else(|| JsValue::from_str("no body"))?
+            .into(),
+    };
+    let (model, first) = Model::new();
+    let app = Rc::new(App {
+        model: RefCell::new(model),
+        view: View::mount(&document, &root)?,
+    });
+    listen(&app)?;
+    app.view.render(&app.model.borrow())?;
+    send(app.clone(), first);
+    app.view.search.focus()?;
+    Ok(())
+}
+
+fn listen(app: &Rc<App>) -> Result<(), JsValue> {
+    let on_input = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            dispatch(&app, Msg::Filter(app.view.search.value()));
+        })
+    };
+    let on_key = {
+        let app = app.clone();
+        Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
+            let msg = match event.key().as_str() {
+                "Enter" => Msg::OpenSelected,
+                "ArrowDown" => Msg::Move(1),
+                "ArrowUp" => Msg::Move(-1),
+                _ => return,
+            };
+            event.prevent_default();
+            dispatch(&app, msg);
+        })
+    };
+    let on_click = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let row = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("[data-profile]").ok().flatten());
+            if let Some(name) = row.and_then(|r| r.get_attribute("data-profile")) {
+                dispatch(&app, Msg::Open(name));
+            }
+        })
+    };
+    let search = &app.view.search;
+    search.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref())?;
+    search.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;
+    app.view
+        .list
+        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    // The popup lives as long as its page; so do its listeners.
+    on_input.forget();
+    on_key.forget();
+    on_click.forget();
+    Ok(())
+}
+
+fn dispatch(app: &Rc<App>, msg: Msg) {
+    let request = app.model.borrow_mut().update(msg);
+    if let Err(e) = app.view.render(&app.model.borrow()) {
+        log::warn(&format!(
+            "render failed: {}",
+            error_text(&e).unwrap_or_default()
+        ));
+    }
+    if let Some(request) = request {
+        send(app.clone(), request);
+    }
+}
+
+/// Sends `request` to the background; its answer comes back as a message.
+fn send(app: Rc<App>, request: PopupRequest) {
+    spawn_local(async move {
+        let msg = match &request {
+            PopupRequest::ListProfiles => Msg::Loaded(ask(&request).await),
+            PopupRequest::Open { .. } => Msg::Opened(ask(&request).await),
+        };
+        dispatch(&app, msg);
+    });
+}
+
+async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T, ProtocolError> {
+    let reply = call(api().runtime().send_message(&to_js(request)))
+        .await
+        .map_err(|e| {
+            ProtocolError::new(
+                ErrorCode::Internal,
+                format!(
+                    "The roleport background did not answer: {}",
+                    error_text(&e).unwrap_or_else(|| "no reason given".to_owned())
+                ),
+                "Reload the extension (about:addons or chrome://extensions), then try again.",
+            )
+        })?;
+    from_js::<PopupReply<T>>(&reply, "the background's reply")?.into()
+}

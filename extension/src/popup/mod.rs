@@ -1,0 +1,12 @@
+//! The toolbar popup: a searchable list of profiles; a click opens one.
+//!
+//! The shape of wasm-bindgen's todomvc example: one [`model::Model`], a [`model::Msg`] enum,
+//! [`view::View`] drawing from the model, and [`app`] dispatching messages in order.
+//!
+//! Testability contract (outside checks depend on it): the search box is the page's
+//! `input[type=search]`; each row has `data-profile="<name>"` and opens on click; errors are
+//! in an element with `role="alert"`; progress is in the `role="status"` element.
+
+pub mod app;
+pub mod model;
+pub mod view;

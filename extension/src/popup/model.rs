@@ -1,0 +1,292 @@
+//! The popup's state and how each message changes it. No DOM here: [`super::view`] draws a
+//! [`Model`], [`super::app`] feeds it [`Msg`]s and carries out the requests it returns.
+
+use roleport_protocol::{ProfileList, ProfileSummary, ProtocolError};
+
+use crate::messages::{OpenedTab, PopupRequest};
+
+/// Everything the popup shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Model {
+    /// Profiles from the host, sorted by name.
+    pub profiles: Vec<ProfileSummary>,
+    /// True until the first answer to `list_profiles`.
+    pub loading: bool,
+    /// What the search box holds.
+    pub filter: String,
+    /// Index of the highlighted row among the visible ones.
+    pub selected: usize,
+    /// The profile being opened, if any.
+    pub opening: Option<String>,
+    /// The profile opened last.
+    pub opened: Option<String>,
+    /// The error to show, with its hint.
+    pub error: Option<ProtocolError>,
+}
+
+/// Something that happened in the popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// The background answered `list_profiles`.
+    Loaded(Result<ProfileList, ProtocolError>),
+    /// The search box changed.
+    Filter(String),
+    /// Arrow keys: move the highlight by this many visible rows.
+    Move(isize),
+    /// Enter: open the highlighted row (the first visible one unless moved).
+    OpenSelected,
+    /// A row was clicked.
+    Open(String),
+    /// The background answered `open`.
+    Opened(Result<OpenedTab, ProtocolError>),
+}
+
+impl Model {
+    /// The popup as it opens, and the request that fills it.
+    pub fn new() -> (Model, PopupRequest) {
+        (
+            Model {
+                loading: true,
+                ..Model::default()
+            },
+            PopupRequest::ListProfiles,
+        )
+    }
+
+    /// Applies `msg`; returns the request to send to the background, if one is due.
+    pub fn update(&mut self, msg: Msg) -> Option<PopupRequest> {
+        match msg {
+            Msg::Loaded(result) => {
+                self.loading = false;
+                match result {
+                    Ok(list) => {
+                        self.profiles = list.profiles;
+                        self.error = None;
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                self.clamp_selection();
+                None
+            }
+            Msg::Filter(filter) => {
+                self.filter = filter;
+                self.selected = 0;
+                None
+            }
+            Msg::Move(by) => {
+                let count = self.visible().len();
+                if count > 0 {
+                    let moved = self.selected as isize + by;
+                    self.selected = moved.clamp(0, count as isize - 1) as usize;
+                }
+                None
+            }
+            Msg::OpenSelected => {
+                let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
+                self.update(Msg::Open(name))
+            }
+            Msg::Open(profile) => {
+                self.opening = Some(profile.clone());
+                self.opened = None;
+                self.error = None;
+                Some(PopupRequest::Open { profile })
+            }
+            Msg::Opened(result) => {
+                self.opening = None;
+                match result {
+                    Ok(tab) => self.opened = Some(tab.profile),
+                    Err(e) => self.error = Some(e),
+                }
+                None
+            }
+        }
+    }
+
+    /// The profiles the filter lets through, in order.
+    pub fn visible(&self) -> Vec<&ProfileSummary> {
+        self.profiles
+            .iter()
+            .filter(|p| matches(p, &self.filter))
+            .collect()
+    }
+
+    /// The line in the status area.
+    pub fn status(&self) -> String {
+        if let Some(name) = &self.opening {
+            return format!("Opening {name}…");
+        }
+        if let Some(name) = &self.opened {
+            return format!("Opened {name}");
+        }
+        if self.loading {
+            return "Loading profiles…".to_owned();
+        }
+        if self.error.is_some() && self.profiles.is_empty() {
+            return String::new();
+        }
+        match (self.profiles.len(), self.visible().len()) {
+            (0, _) => "No profiles in ~/.aws/config".to_owned(),
+            (_, 0) => format!("No profile matches “{}”", self.filter.trim()),
+            (all, shown) if all == shown => plural(all, "profile"),
+            (all, shown) => format!("{shown} of {}", plural(all, "profile")),
+        }
+    }
+
+    fn clamp_selection(&mut self) {
+        let count = self.visible().len();
+        self.selected = self.selected.min(count.saturating_sub(1));
+    }
+}
+
+/// Case-insensitive: every word of the filter occurs in the name, account id or role.
+pub fn matches(profile: &ProfileSummary, filter: &str) -> bool {
+    let haystack = [
+        Some(&profile.name),
+        profile.account_id.as_ref(),
+        profile.role.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| s.to_lowercase())
+    .collect::<Vec<_>>()
+    .join("\n");
+    filter
+        .to_lowercase()
+        .split_whitespace()
+        .all(|word| haystack.contains(word))
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::Place;
+    use roleport_protocol::{Appearance, ErrorCode, ProfileKind};
+
+    fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSummary {
+        ProfileSummary {
+            name: name.into(),
+            kind: ProfileKind::AssumeRole,
+            account_id: account.map(Into::into),
+            role: role.map(Into::into),
+            region: None,
+            appearance: Appearance::default_for(name),
+        }
+    }
+
+    fn loaded() -> Model {
+        let (mut model, _) = Model::new();
+        let profiles = vec![
+            profile("dev", Some("111111111111"), Some("Developer")),
+            profile("prod", Some("222222222222"), Some("Admin")),
+            profile("prod-eu", Some("333333333333"), Some("ReadOnly")),
+            profile("sandbox", None, None),
+        ];
+        model.update(Msg::Loaded(Ok(ProfileList { profiles })));
+        model
+    }
+
+    fn names(model: &Model) -> Vec<&str> {
+        model.visible().iter().map(|p| p.name.as_str()).collect()
+    }
+
+    #[test]
+    fn opens_by_asking_for_profiles_and_says_it_is_loading() {
+        let (model, first) = Model::new();
+        assert_eq!(first, PopupRequest::ListProfiles);
+        assert_eq!(model.status(), "Loading profiles…");
+        assert_eq!(loaded().status(), "4 profiles");
+    }
+
+    #[test]
+    fn filter_matches_name_account_and_role_ignoring_case() {
+        let mut model = loaded();
+        model.update(Msg::Filter("PROD".into()));
+        assert_eq!(names(&model), ["prod", "prod-eu"]);
+        model.update(Msg::Filter("2222".into()));
+        assert_eq!(names(&model), ["prod"]);
+        model.update(Msg::Filter("readonly".into()));
+        assert_eq!(names(&model), ["prod-eu"]);
+        model.update(Msg::Filter("prod admin".into()));
+        assert_eq!(names(&model), ["prod"]);
+        assert_eq!(model.status(), "1 of 4 profiles");
+        model.update(Msg::Filter("nothing".into()));
+        assert!(names(&model).is_empty());
+        assert_eq!(model.status(), "No profile matches “nothing”");
+        model.update(Msg::Filter("   ".into()));
+        assert_eq!(names(&model).len(), 4);
+    }
+
+    #[test]
+    fn enter_opens_the_first_visible_row_or_the_one_moved_to() {
+        let mut model = loaded();
+        model.update(Msg::Filter("prod".into()));
+        assert_eq!(
+            model.update(Msg::OpenSelected),
+            Some(PopupRequest::Open {
+                profile: "prod".into()
+            })
+        );
+        model.update(Msg::Move(5));
+        assert_eq!(model.selected, 1, "clamped to the last visible row");
+        assert_eq!(
+            model.update(Msg::OpenSelected),
+            Some(PopupRequest::Open {
+                profile: "prod-eu".into()
+            })
+        );
+        model.update(Msg::Move(-9));
+        assert_eq!(model.selected, 0);
+        model.update(Msg::Filter("nothing".into()));
+        assert_eq!(model.update(Msg::OpenSelected), None);
+    }
+
+    #[test]
+    fn an_open_reports_progress_then_the_result() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        assert_eq!(model.status(), "Opening prod…");
+        let tab = OpenedTab {
+            profile: "prod".into(),
+            tab_id: 3,
+            place: Place::Group(1),
+        };
+        model.update(Msg::Opened(Ok(tab)));
+        assert_eq!(model.status(), "Opened prod");
+        assert_eq!(model.error, None);
+    }
+
+    #[test]
+    fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
+        let (mut model, _) = Model::new();
+        let down = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
+        model.update(Msg::Loaded(Err(down.clone())));
+        assert_eq!(model.error, Some(down));
+        assert_eq!(model.status(), "");
+
+        let mut model = loaded();
+        let denied = ProtocolError::new(ErrorCode::AccessDenied, "denied", "fix the trust policy");
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(denied.clone())));
+        assert_eq!(model.error, Some(denied));
+        model.update(Msg::Open("dev".into()));
+        assert_eq!(model.error, None);
+    }
+
+    #[test]
+    fn empty_config_says_where_profiles_come_from() {
+        let (mut model, _) = Model::new();
+        model.update(Msg::Loaded(Ok(ProfileList { profiles: vec![] })));
+        assert_eq!(model.status(), "No profiles in ~/.aws/config");
+        assert_eq!(model.update(Msg::OpenSelected), None);
+        model.update(Msg::Move(1));
+        assert_eq!(model.selected, 0);
+    }
+}

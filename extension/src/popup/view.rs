@@ -1,0 +1,204 @@
+//! Draws a [`Model`] into the popup's DOM. The search box is created once and never
+//! redrawn (it keeps focus and caret); the status, the alert and the rows follow the model.
+
+use roleport_protocol::{ProfileSummary, ProtocolError};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+
+use super::model::Model;
+
+/// The popup's long-lived elements.
+pub struct View {
+    document: Document,
+    /// The search box.
+    pub search: HtmlInputElement,
+    status: Element,
+    alert_slot: Element,
+    /// The `role="listbox"` holding one row per visible profile.
+    pub list: Element,
+}
+
+impl View {
+    /// Builds the popup's skeleton inside `root`.
+    pub fn mount(document: &Document, root: &Element) -> Result<View, JsValue> {
+        let el = |tag: &str, class: &str| -> Result<Element, JsValue> {
+            let e = document.create_element(tag)?;
+            e.set_class_name(class);
+            Ok(e)
+        };
+        let header = el("header", "bar")?;
+        let search: HtmlInputElement = el("input", "search")?.dyn_into()?;
+        search.set_type("search");
+        search.set_placeholder("Search profiles");
+        search.set_attribute("aria-label", "Search profiles")?;
+        search.set_attribute("aria-controls", "profiles")?;
+        search.set_attribute("autocomplete", "off")?;
+        search.set_attribute("spellcheck", "false")?;
+        header.append_child(&search)?;
+
+        let status = el("p", "status")?;
+        status.set_attribute("role", "status")?;
+        let alert_slot = el("div", "alert-slot")?;
+        let list = el("ul", "profiles")?;
+        list.set_id("profiles");
+        list.set_attribute("role", "listbox")?;
+        list.set_attribute("aria-label", "AWS profiles")?;
+
+        for child in [&header, &status, &alert_slot, &list] {
+            root.append_child(child)?;
+        }
+        Ok(View {
+            document: document.clone(),
+            search,
+            status,
+            alert_slot,
+            list,
+        })
+    }
+
+    /// Makes the DOM show `model`.
+    pub fn render(&self, model: &Model) -> Result<(), JsValue> {
+        self.status.set_text_content(Some(&model.status()));
+        self.render_alert(model.error.as_ref())?;
+        self.render_rows(model)?;
+        self.list
+            .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
+        Ok(())
+    }
+
+    fn render_alert(&self, error: Option<&ProtocolError>) -> Result<(), JsValue> {
+        self.alert_slot.set_text_content(None);
+        let Some(error) = error else { return Ok(()) };
+        let alert = self.element("div", "alert")?;
+        alert.set_attribute("role", "alert")?;
+        alert.set_attribute("data-code", error.code.as_str())?;
+        let message = self.element("p", "message")?;
+        self.append_rich(&message, &error.message)?;
+        let hint = self.element("p", "hint")?;
+        self.append_rich(&hint, &error.hint)?;
+        alert.append_child(&message)?;
+        alert.append_child(&hint)?;
+        self.alert_slot.append_child(&alert)?;
+        Ok(())
+    }
+
+    fn render_rows(&self, model: &Model) -> Result<(), JsValue> {
+        self.list.set_text_content(None);
+        let visible = model.visible();
+        for (index, profile) in visible.iter().enumerate() {
+            let row = self.row(profile, index == model.selected)?;
+            row.set_id(&format!("profile-{index}"));
+            self.list.append_child(&row)?;
+        }
+        match visible.get(model.selected) {
+            Some(_) => self.search.set_attribute(
+                "aria-activedescendant",
+                &format!("profile-{}", model.selected),
+            )?,
+            None => self.search.remove_attribute("aria-activedescendant")?,
+        }
+        Ok(())
+    }
+
+    fn row(&self, profile: &ProfileSummary, selected: bool) -> Result<Element, JsValue> {
+        let row = self.element("li", "profile")?;
+        row.set_attribute("role", "option")?;
+        row.set_attribute("data-profile", &profile.name)?;
+        row.set_attribute("aria-selected", if selected { "true" } else { "false" })?;
+        row.set_attribute("title", &format!("Open the console of {}", profile.name))?;
+
+        let swatch: HtmlElement = self.element("span", "swatch")?.dyn_into()?;
+        swatch
+            .style()
+            .set_property("background-color", profile.appearance.color.css())?;
+        swatch.set_attribute("aria-hidden", "true")?;
+        let text = self.element("span", "text")?;
+        let name = self.element("span", "name")?;
+        name.set_text_content(Some(&profile.name));
+        text.append_child(&name)?;
+        let details = details(profile);
+        if !details.is_empty() {
+            let meta = self.element("span", "meta")?;
+            meta.set_text_content(Some(&details));
+            text.append_child(&meta)?;
+        }
+        row.append_child(&swatch)?;
+        row.append_child(&text)?;
+        Ok(row)
+    }
+
+    /// Appends `text`, with `backticked` parts as `<code>` (hints name commands that way).
+    fn append_rich(&self, parent: &Element, text: &str) -> Result<(), JsValue> {
+        for (is_code, part) in segments(text) {
+            if is_code {
+                let code = self.element("code", "")?;
+                code.set_text_content(Some(part));
+                parent.append_child(&code)?;
+            } else {
+                parent.append_child(&self.document.create_text_node(part))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn element(&self, tag: &str, class: &str) -> Result<Element, JsValue> {
+        let e = self.document.create_element(tag)?;
+        if !class.is_empty() {
+            e.set_class_name(class);
+        }
+        Ok(e)
+    }
+}
+
+/// The secondary line of a row: account id and role, when known.
+pub fn details(profile: &ProfileSummary) -> String {
+    [profile.account_id.as_deref(), profile.role.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Splits `text` at backticks: `(true, part)` for the parts that were inside them.
+pub fn segments(text: &str) -> Vec<(bool, &str)> {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| (i % 2 == 1, part))
+        .filter(|(_, part)| !part.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roleport_protocol::{Appearance, ProfileKind};
+
+    #[test]
+    fn commands_in_hints_become_code() {
+        assert_eq!(
+            segments("Install the host: run `roleport host install`"),
+            [
+                (false, "Install the host: run "),
+                (true, "roleport host install")
+            ]
+        );
+        assert_eq!(segments("no code"), [(false, "no code")]);
+    }
+
+    #[test]
+    fn details_show_what_is_known() {
+        let mut p = ProfileSummary {
+            name: "prod".into(),
+            kind: ProfileKind::AssumeRole,
+            account_id: Some("123456789012".into()),
+            role: Some("Admin".into()),
+            region: None,
+            appearance: Appearance::default_for("prod"),
+        };
+        assert_eq!(details(&p), "123456789012 · Admin");
+        p.role = None;
+        assert_eq!(details(&p), "123456789012");
+        p.account_id = None;
+        assert_eq!(details(&p), "");
+    }
+}
