@@ -10,7 +10,10 @@ fn doc() -> String {
 }
 
 fn between<'a>(text: &'a str, open: &str, close: &str) -> Vec<&'a str> {
-    text.split(open).skip(1).filter_map(|rest| rest.split(close).next()).collect()
+    text.split(open)
+        .skip(1)
+        .filter_map(|rest| rest.split(close).next())
+        .collect()
 }
 
 #[test]
@@ -18,10 +21,16 @@ fn every_request_type_has_a_section_and_every_section_is_a_request_type() {
     let doc = doc();
     let documented: Vec<&str> = between(&doc, "\n### `", "`");
     for t in Request::TYPES {
-        assert!(documented.contains(t), "PROTOCOL.md has no `### `{t}`` section");
+        assert!(
+            documented.contains(t),
+            "PROTOCOL.md has no `### `{t}`` section"
+        );
     }
     for d in &documented {
-        assert!(Request::TYPES.contains(d), "PROTOCOL.md documents `{d}`, which the code does not have");
+        assert!(
+            Request::TYPES.contains(d),
+            "PROTOCOL.md documents `{d}`, which the code does not have"
+        );
     }
 }
 
@@ -30,11 +39,17 @@ fn every_error_code_is_in_the_table_and_every_row_is_a_code() {
     let doc = doc();
     let rows: Vec<&str> = between(&doc, "\n| `", "`");
     for code in ErrorCode::ALL {
-        assert!(rows.contains(&code.as_str()), "PROTOCOL.md's error table lacks `{code}`");
+        assert!(
+            rows.contains(&code.as_str()),
+            "PROTOCOL.md's error table lacks `{code}`"
+        );
     }
     let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     for row in &rows {
-        assert!(known.contains(row), "PROTOCOL.md lists `{row}`, which the code does not have");
+        assert!(
+            known.contains(row),
+            "PROTOCOL.md lists `{row}`, which the code does not have"
+        );
     }
 }
 
@@ -42,7 +57,10 @@ fn every_error_code_is_in_the_table_and_every_row_is_a_code() {
 fn every_json_example_is_a_valid_request_or_reply() {
     let doc = doc();
     let examples = between(&doc, "```json\n", "```");
-    assert!(examples.len() >= 8, "expected an example per request and reply");
+    assert!(
+        examples.len() >= 8,
+        "expected an example per request and reply"
+    );
     for example in examples {
         let value: serde_json::Value = serde_json::from_str(example)
             .unwrap_or_else(|e| panic!("example is not JSON ({e}):\n{example}"));

@@ -70,12 +70,14 @@ test('clicking a profile opens its signed-in console in a titled, coloured tab g
     assert.deepEqual(await groupOf(b.worker, tab).then((g) => g && { title: g.title, color: g.color }),
       { title: 'prod', color: 'red' });
 
-    // A second open of the same profile reuses its group.
+    // A second open of the same profile joins the same group.
     const first = await groupOf(b.worker, tab);
-    await tab.close();
     await b.popup.locator('[data-profile="prod"]').click();
-    const again = await consoleTab(b.context, '111111111111');
-    assert.equal((await groupOf(b.worker, again)).id, first.id);
+    const groups = await eventually(() => b.worker.evaluate(async (url) => {
+      const tabs = (await chrome.tabs.query({})).filter((t) => t.url.includes(url));
+      return tabs.length === 2 && tabs.map((t) => t.groupId);
+    }, 'fakeaws.test'), 'a second prod tab');
+    assert.deepEqual(groups, [first.id, first.id]);
 
     const checked = await assertNoCredentialsInFrames(aws, b.home);
     assert.ok(checked > 0);

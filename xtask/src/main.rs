@@ -4,9 +4,12 @@
 //! log says what was installed, built and where the result is.
 
 mod build;
+mod demo;
 mod deps;
 mod dist;
+mod netns;
 mod sh;
+mod test;
 mod wasm;
 
 use std::process::ExitCode;
@@ -21,6 +24,11 @@ tasks:
                            tests/node_modules, tests/.venv); idempotent
   build [--extension-only] deps, then the host (target/release/roleport) and the extension
                            (dist/extension/); --extension-only skips the host
+  test                     build, then every test: fmt, clippy, unit, host integration against
+                           moto, the emulator's own tests, end-to-end in Chromium and Firefox
+  demo [--browser firefox] [--emulator] [--headless]
+                           build, then roleport in a real browser (the local AWS emulator
+                           unless you have an AWS config; screenshots in dist/demo/ when headless)
   help                     this text
 ";
 
@@ -45,6 +53,11 @@ fn run(args: Vec<String>) -> Result<()> {
             deps::run()
         }
         "build" => build::run(build::Options::parse(rest)?),
+        "test" => {
+            no_options(task, rest)?;
+            test::run()
+        }
+        "demo" => demo::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
