@@ -107,8 +107,8 @@ pub async fn serve<R, W>(
                 break;
             }
             Inbound::Frame(text) => match parse(&text) {
-                Err(reply) => {
-                    let _ = out_tx.send(reply);
+                Err((id, error)) => {
+                    let _ = out_tx.send(Reply::err(id, error));
                 }
                 Ok((id, request)) => {
                     let service = Arc::clone(&service);
@@ -204,10 +204,8 @@ fn write_frames<W: Write>(
 }
 
 /// Reads a request far enough to answer it: every failure names the earliest problem.
-fn parse(text: &str) -> Result<(u64, Request), Reply> {
-    let bad = |id, code, message: String, hint: &str| {
-        Reply::err(id, ProtocolError::new(code, message, hint))
-    };
+fn parse(text: &str) -> Result<(u64, Request), (Option<u64>, ProtocolError)> {
+    let bad = |id, code, message: String, hint: &str| (id, ProtocolError::new(code, message, hint));
     let value: Value = serde_json::from_str(text).map_err(|e| {
         bad(
             None,
@@ -312,12 +310,8 @@ mod tests {
 
     fn code_of(text: &str) -> (Option<u64>, ErrorCode) {
         match parse(text) {
-            Err(Reply {
-                id,
-                outcome: roleport_protocol::Outcome::Err(e),
-                ..
-            }) => (id, e.code),
-            other => panic!("expected an error reply, got {other:?}"),
+            Err((id, e)) => (id, e.code),
+            other => panic!("expected an error, got {other:?}"),
         }
     }
 
