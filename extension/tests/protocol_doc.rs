@@ -1,0 +1,45 @@
+//! PROTOCOL.md's popup ↔ background section names every popup request and its examples parse
+//! as the extension's real types.
+
+use roleport_extension::messages::{ListReply, OpenReply, PopupRequest};
+
+fn doc() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../PROTOCOL.md"))
+        .expect("PROTOCOL.md sits at the repository root")
+}
+
+fn examples(doc: &str) -> Vec<serde_json::Value> {
+    doc.split("```json popup\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
+        .collect()
+}
+
+#[test]
+fn every_popup_example_parses_as_a_request_or_reply() {
+    let doc = doc();
+    let examples = examples(&doc);
+    let mut request_types = Vec::new();
+    for example in &examples {
+        if let Some(kind) = example.get("type").and_then(|t| t.as_str()) {
+            serde_json::from_value::<PopupRequest>(example.clone())
+                .unwrap_or_else(|e| panic!("not a popup request ({e}): {example}"));
+            request_types.push(kind.to_owned());
+        } else {
+            let list = serde_json::from_value::<ListReply>(example.clone());
+            let open = serde_json::from_value::<OpenReply>(example.clone());
+            assert!(list.is_ok() || open.is_ok(), "not a popup reply: {example}");
+        }
+    }
+    for kind in ["list_profiles", "open"] {
+        assert!(
+            request_types.iter().any(|t| t == kind),
+            "PROTOCOL.md has no `{kind}` popup example"
+        );
+        assert!(
+            doc.contains(&format!("| `{kind}` |")),
+            "PROTOCOL.md's popup table lacks `{kind}`"
+        );
+    }
+}
