@@ -3,13 +3,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import {
   startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
-  EXTENSION_DIR, CHROMIUM_ID, CONSOLE_HOST,
+  EXTENSION_DIR, CHROMIUM_ID, CONSOLE_HOST, HOST_BIN,
 } from './harness.mjs';
 
 let aws;
@@ -120,6 +120,36 @@ test('a host error reaches the popup as a message with a hint', async () => {
     await b.popup.locator('[data-profile="prod"]').click();
     const alert = b.popup.locator('[role="alert"]');
     await eventually(async () => /nobody/.test(await alert.textContent()), 'the error in the popup');
+  } finally {
+    await b.done();
+  }
+});
+
+/** Pids of the roleport hosts this test's browser started (matched by their HOME). */
+function hostPids(home) {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      return cmd[0] === HOST_BIN && env.includes(`HOME=${home}`);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+test('when the host dies the background reconnects and the next click works', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="prod"]').click();
+    await consoleTab(b.context, '111111111111');
+    const [pid] = await eventually(() => hostPids(b.home).length === 1 && hostPids(b.home), 'one running host');
+    process.kill(pid, 'SIGKILL');
+    await eventually(() => hostPids(b.home).length === 0, 'the host to die');
+    await b.popup.locator('[data-profile="dev"]').click();
+    await consoleTab(b.context, '222222222222');
+    const [next] = hostPids(b.home);
+    assert.ok(next && next !== pid, 'a new host was started');
   } finally {
     await b.done();
   }
