@@ -35,7 +35,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     };
     match request {
         PopupRequest::ListProfiles => reply(list_profiles().await),
-        PopupRequest::Open { profile } => reply(open(profile).await),
+        PopupRequest::Open { profile, mfa_code } => reply(open(profile, mfa_code).await),
     }
 }
 
@@ -51,11 +51,12 @@ async fn list_profiles() -> Result<ProfileList, ProtocolError> {
     }
 }
 
-async fn open(profile: String) -> Result<OpenedTab, ProtocolError> {
+async fn open(profile: String, mfa_code: Option<String>) -> Result<OpenedTab, ProtocolError> {
     let request = Request::OpenConsole(OpenConsole {
         profile,
         region: None,
         destination: None,
+        mfa_code,
     });
     let opened = match native_port::request(request).await? {
         Response::OpenConsole(opened) => opened,

@@ -16,6 +16,9 @@ pub enum PopupRequest {
     Open {
         /// Profile name as in `~/.aws/config`.
         profile: String,
+        /// The MFA code the person typed after an `mfa_required` error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mfa_code: Option<String>,
     },
 }
 
@@ -88,6 +91,7 @@ mod tests {
         assert_eq!(list, PopupRequest::ListProfiles);
         let open = PopupRequest::Open {
             profile: "prod".into(),
+            mfa_code: None,
         };
         assert_eq!(
             serde_json::to_value(&open).expect("serialises"),

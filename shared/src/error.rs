@@ -43,6 +43,12 @@ pub enum ErrorCode {
     Internal,
     /// The extension could not start or reach the native host (not installed, or it died).
     HostUnavailable,
+    /// The profile's source needs an MFA code: ask the person and send it as `mfa_code`.
+    MfaRequired,
+    /// AWS refused the MFA code; ask again.
+    MfaInvalid,
+    /// The browser refused to create a container, tab group or tab.
+    BrowserApiFailed,
 }
 
 impl ErrorCode {
@@ -66,6 +72,9 @@ impl ErrorCode {
         ErrorCode::DestinationNotAllowed,
         ErrorCode::Internal,
         ErrorCode::HostUnavailable,
+        ErrorCode::MfaRequired,
+        ErrorCode::MfaInvalid,
+        ErrorCode::BrowserApiFailed,
     ];
 
     /// The code as it appears on the wire.
@@ -89,6 +98,9 @@ impl ErrorCode {
             ErrorCode::DestinationNotAllowed => "destination_not_allowed",
             ErrorCode::Internal => "internal",
             ErrorCode::HostUnavailable => "host_unavailable",
+            ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::MfaInvalid => "mfa_invalid",
+            ErrorCode::BrowserApiFailed => "browser_api_failed",
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct OpenConsole {
     /// A console URL to land on. Must be inside the partition's console domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+    /// The current code of the profile's MFA device, sent after an `mfa_required` error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_code: Option<String>,
 }
 
 /// A reply: the request's id and either a result or a coded error.
@@ -218,6 +221,7 @@ mod tests {
                 profile: "prod".into(),
                 region: None,
                 destination: None,
+                mfa_code: None,
             }),
         );
         let json = serde_json::to_value(&env).expect("serialises");
@@ -282,6 +286,7 @@ mod tests {
                 profile: "p".into(),
                 region: None,
                 destination: None,
+                mfa_code: None,
             }),
         ];
         assert_eq!(all.len(), Request::TYPES.len());

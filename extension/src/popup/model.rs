@@ -89,7 +89,10 @@ impl Model {
                 self.opening = Some(profile.clone());
                 self.opened = None;
                 self.error = None;
-                Some(PopupRequest::Open { profile })
+                Some(PopupRequest::Open {
+                    profile,
+                    mfa_code: None,
+                })
             }
             Msg::Opened(result) => {
                 self.opening = None;
@@ -231,7 +234,8 @@ mod tests {
         assert_eq!(
             model.update(Msg::OpenSelected),
             Some(PopupRequest::Open {
-                profile: "prod".into()
+                profile: "prod".into(),
+                mfa_code: None,
             })
         );
         model.update(Msg::Move(5));
@@ -239,7 +243,8 @@ mod tests {
         assert_eq!(
             model.update(Msg::OpenSelected),
             Some(PopupRequest::Open {
-                profile: "prod-eu".into()
+                profile: "prod-eu".into(),
+                mfa_code: None,
             })
         );
         model.update(Msg::Move(-9));

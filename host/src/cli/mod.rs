@@ -1,0 +1,120 @@
+//! The command line: one module per command. `main` also recognises a browser's arguments
+//! and then serves native messaging instead.
+
+mod host_cmd;
+mod profiles;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::federation::Endpoints;
+use crate::native::{self, Caller};
+use crate::service::Service;
+
+#[derive(Parser)]
+#[command(
+    name = "roleport",
+    version,
+    about = "Open AWS consoles, signed in, one container or tab group per account."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Register, remove or check the native-messaging host with your browsers.
+    Host {
+        #[command(subcommand)]
+        action: host_cmd::HostAction,
+    },
+    /// List the profiles roleport can open (no secrets).
+    List(profiles::ListArgs),
+    /// Print a one-time console sign-in URL for a profile (valid 15 minutes, single use).
+    Url(profiles::UrlArgs),
+}
+
+/// Runs roleport with the process's arguments.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(caller) = Caller::from_args(&args) {
+        return run_native(caller);
+    }
+    init_logging("warn");
+    let result = match Cli::parse().command {
+        Command::Host { action } => host_cmd::run(action),
+        Command::List(args) => profiles::list(args),
+        Command::Url(args) => profiles::url(args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("roleport: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLEPORT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn run_native(caller: Caller) -> ExitCode {
+    init_logging("info");
+    let stdout = std::io::stdout();
+    let refuse = |reply| {
+        let frame = native_messaging::encode_message(&reply).unwrap_or_default();
+        let _ = stdout.lock().write_all(&frame);
+        let _ = stdout.lock().flush();
+        ExitCode::from(2)
+    };
+    if !caller.is_allowed() {
+        tracing::error!(
+            ?caller,
+            "refusing a caller that is not roleport's extension"
+        );
+        return refuse(native::refusal(&caller));
+    }
+    tracing::info!(?caller, "native messaging host started");
+    let service = match Endpoints::from_env()
+        .map_err(|e| anyhow::anyhow!(e))
+        .and_then(|endpoints| Service::new(endpoints).map_err(|e| anyhow::anyhow!(e)))
+    {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            tracing::error!("cannot start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let record = crate::record::from_env();
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(native::serve(
+        std::io::stdin(),
+        std::io::stdout(),
+        service,
+        record,
+    ));
+    ExitCode::SUCCESS
+}

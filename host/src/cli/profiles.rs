@@ -1,0 +1,73 @@
+//! `roleport list` and `roleport url`: the profiles, and a sign-in URL for one.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use roleport_protocol::{OpenConsole, Request, Response};
+
+use crate::federation::Endpoints;
+use crate::service::Service;
+
+/// `roleport list`.
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// Print JSON, as the extension receives it.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `roleport url`.
+#[derive(clap::Args)]
+pub struct UrlArgs {
+    /// Profile name from ~/.aws/config.
+    profile: String,
+    /// Console region (default: the profile's region).
+    #[arg(long)]
+    region: Option<String>,
+    /// Console page to land on (a console URL or a path such as /ec2/home).
+    #[arg(long)]
+    destination: Option<String>,
+}
+
+/// Runs `roleport list`.
+pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let Response::ListProfiles(list) = request(Request::ListProfiles)? else {
+        anyhow::bail!("unexpected answer to list_profiles");
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in list.profiles {
+        let account = p.account_id.unwrap_or_else(|| "-".into());
+        let role = p.role.unwrap_or_else(|| "-".into());
+        let color = p.appearance.color.firefox();
+        writeln!(out, "{:<24} {account:<14} {role:<24} {color}", p.name)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `roleport url`: the URL is a one-time secret, so it goes to stdout alone.
+pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
+    let request = Request::OpenConsole(OpenConsole {
+        profile: args.profile,
+        region: args.region,
+        destination: args.destination,
+        mfa_code: None,
+    });
+    let Response::OpenConsole(ok) = self::request(request)? else {
+        anyhow::bail!("unexpected answer to open_console");
+    };
+    writeln!(std::io::stdout().lock(), "{}", ok.url)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Answers one request in-process, as the host would for the extension.
+pub fn request(req: Request) -> anyhow::Result<Response> {
+    let endpoints = Endpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let service = Service::new(endpoints)?;
+    super::runtime()?
+        .block_on(service.handle(req))
+        .map_err(|e| anyhow::anyhow!("{}\nhint: {}", e.message, e.hint).context(e.code))
+}
