@@ -78,6 +78,39 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
             }
         })
     };
+    let on_submit = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            event.prevent_default();
+            let code = app
+                .view
+                .mfa_slot
+                .query_selector("input")
+                .ok()
+                .flatten()
+                .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value())
+                .unwrap_or_default();
+            dispatch(&app, Msg::SubmitMfa(code));
+        })
+    };
+    let on_mfa_click = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let cancel = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|t| t.class_list().contains("cancel"));
+            if cancel {
+                dispatch(&app, Msg::CancelMfa);
+            }
+        })
+    };
+    let mfa = &app.view.mfa_slot;
+    mfa.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())?;
+    mfa.add_event_listener_with_callback("click", on_mfa_click.as_ref().unchecked_ref())?;
+    on_submit.forget();
+    on_mfa_click.forget();
     let search = &app.view.search;
     search.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref())?;
     search.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;

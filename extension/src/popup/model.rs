@@ -1,7 +1,7 @@
 //! The popup's state and how each message changes it. No DOM here: [`super::view`] draws a
 //! [`Model`], [`super::app`] feeds it [`Msg`]s and carries out the requests it returns.
 
-use roleport_protocol::{ProfileList, ProfileSummary, ProtocolError};
+use roleport_protocol::{ErrorCode, ProfileList, ProfileSummary, ProtocolError};
 
 use crate::messages::{OpenedTab, PopupRequest};
 
@@ -22,6 +22,19 @@ pub struct Model {
     pub opened: Option<String>,
     /// The error to show, with its hint.
     pub error: Option<ProtocolError>,
+    /// The MFA code the host asked for, while the person types it.
+    pub mfa: Option<MfaPrompt>,
+}
+
+/// A request for the code of a profile's MFA device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaPrompt {
+    /// The profile whose open is waiting for the code.
+    pub profile: String,
+    /// The host's words: which device, and why.
+    pub message: String,
+    /// Changes with every new prompt, so the view knows to clear the field.
+    pub serial: u32,
 }
 
 /// Something that happened in the popup.
@@ -39,6 +52,10 @@ pub enum Msg {
     Open(String),
     /// The background answered `open`.
     Opened(Result<OpenedTab, ProtocolError>),
+    /// The person submitted an MFA code.
+    SubmitMfa(String),
+    /// The person dismissed the MFA prompt.
+    CancelMfa,
 }
 
 impl Model {
@@ -85,24 +102,60 @@ impl Model {
                 let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
                 self.update(Msg::Open(name))
             }
-            Msg::Open(profile) => {
-                self.opening = Some(profile.clone());
-                self.opened = None;
-                self.error = None;
-                Some(PopupRequest::Open {
-                    profile,
-                    mfa_code: None,
-                })
-            }
+            Msg::Open(profile) => self.open(profile, None),
             Msg::Opened(result) => {
-                self.opening = None;
+                let profile = self.opening.take();
                 match result {
-                    Ok(tab) => self.opened = Some(tab.profile),
-                    Err(e) => self.error = Some(e),
+                    Ok(tab) => {
+                        self.opened = Some(tab.profile);
+                        self.mfa = None;
+                    }
+                    Err(e) if is_mfa_prompt(&e) => {
+                        let serial = self.mfa.as_ref().map_or(0, |m| m.serial + 1);
+                        self.mfa = Some(MfaPrompt {
+                            profile: profile.unwrap_or_default(),
+                            message: e.message.clone(),
+                            serial,
+                        });
+                        // A first prompt needs no alert; a refused code does.
+                        self.error = (e.code == ErrorCode::MfaInvalid).then_some(e);
+                    }
+                    Err(e) => {
+                        self.mfa = None;
+                        self.error = Some(e);
+                    }
                 }
                 None
             }
+            Msg::SubmitMfa(code) => {
+                let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+                let prompt = self.mfa.clone()?;
+                if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+                    self.error = Some(ProtocolError::new(
+                        ErrorCode::MfaInvalid,
+                        "An MFA code is six digits.",
+                        "Type the code your authenticator shows now.",
+                    ));
+                    return None;
+                }
+                self.open(prompt.profile, Some(code))
+            }
+            Msg::CancelMfa => {
+                self.mfa = None;
+                self.error = None;
+                None
+            }
         }
+    }
+
+    fn open(&mut self, profile: String, mfa_code: Option<String>) -> Option<PopupRequest> {
+        if mfa_code.is_none() {
+            self.mfa = None;
+        }
+        self.opening = Some(profile.clone());
+        self.opened = None;
+        self.error = None;
+        Some(PopupRequest::Open { profile, mfa_code })
     }
 
     /// The profiles the filter lets through, in order.
@@ -165,6 +218,10 @@ fn plural(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+fn is_mfa_prompt(e: &ProtocolError) -> bool {
+    matches!(e.code, ErrorCode::MfaRequired | ErrorCode::MfaInvalid)
 }
 
 #[cfg(test)]
@@ -293,5 +350,63 @@ mod tests {
         assert_eq!(model.update(Msg::OpenSelected), None);
         model.update(Msg::Move(1));
         assert_eq!(model.selected, 0);
+    }
+
+    fn mfa_error(code: ErrorCode) -> ProtocolError {
+        ProtocolError::new(code, "profile `prod` needs the code of arn:aws:iam::1:mfa/alice", "Enter it.")
+    }
+
+    #[test]
+    fn mfa_required_prompts_and_the_code_reopens_the_same_profile() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        let prompt = model.mfa.clone().expect("a prompt");
+        assert_eq!(prompt.profile, "prod");
+        assert!(prompt.message.contains("mfa/alice"));
+        assert_eq!(model.error, None, "a first prompt is not an error");
+        assert_eq!(
+            model.update(Msg::SubmitMfa(" 123 456 ".into())),
+            Some(PopupRequest::Open { profile: "prod".into(), mfa_code: Some("123456".into()) })
+        );
+    }
+
+    #[test]
+    fn a_refused_code_shows_why_and_prompts_again_with_a_fresh_field() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        let first = model.mfa.as_ref().map(|m| m.serial);
+        model.update(Msg::SubmitMfa("000000".into()));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaInvalid))));
+        assert_eq!(model.error.as_ref().map(|e| e.code), Some(ErrorCode::MfaInvalid));
+        assert_ne!(model.mfa.as_ref().map(|m| m.serial), first, "the field is cleared");
+        assert_eq!(model.mfa.as_ref().map(|m| m.profile.as_str()), Some("prod"));
+    }
+
+    #[test]
+    fn malformed_codes_are_caught_before_asking_aws() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        assert_eq!(model.update(Msg::SubmitMfa("12345".into())), None);
+        assert_eq!(model.update(Msg::SubmitMfa("abcdef".into())), None);
+        assert!(model.error.is_some() && model.mfa.is_some());
+    }
+
+    #[test]
+    fn success_or_another_open_dismisses_the_prompt() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        model.update(Msg::Open("dev".into()));
+        assert_eq!(model.mfa, None);
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        model.update(Msg::SubmitMfa("123456".into()));
+        model.update(Msg::Opened(Ok(OpenedTab { profile: "dev".into(), tab_id: 1, place: Place::Group(2) })));
+        assert_eq!((model.mfa.clone(), model.opened.as_deref()), (None, Some("dev")));
+        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
+        model.update(Msg::CancelMfa);
+        assert_eq!((model.mfa.clone(), model.error.clone()), (None, None));
     }
 }

@@ -5,7 +5,7 @@ use roleport_protocol::{ProfileSummary, ProtocolError};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
-use super::model::Model;
+use super::model::{MfaPrompt, Model};
 
 /// The popup's long-lived elements.
 pub struct View {
@@ -14,6 +14,8 @@ pub struct View {
     pub search: HtmlInputElement,
     status: Element,
     alert_slot: Element,
+    /// Holds the MFA form while the host waits for a code.
+    pub mfa_slot: Element,
     /// The `role="listbox"` holding one row per visible profile.
     pub list: Element,
 }
@@ -39,12 +41,13 @@ impl View {
         let status = el("p", "status")?;
         status.set_attribute("role", "status")?;
         let alert_slot = el("div", "alert-slot")?;
+        let mfa_slot = el("div", "mfa-slot")?;
         let list = el("ul", "profiles")?;
         list.set_id("profiles");
         list.set_attribute("role", "listbox")?;
         list.set_attribute("aria-label", "AWS profiles")?;
 
-        for child in [&header, &status, &alert_slot, &list] {
+        for child in [&header, &status, &alert_slot, &mfa_slot, &list] {
             root.append_child(child)?;
         }
         Ok(View {
@@ -52,6 +55,7 @@ impl View {
             search,
             status,
             alert_slot,
+            mfa_slot,
             list,
         })
     }
@@ -60,6 +64,7 @@ impl View {
     pub fn render(&self, model: &Model) -> Result<(), JsValue> {
         self.status.set_text_content(Some(&model.status()));
         self.render_alert(model.error.as_ref())?;
+        self.render_mfa(model.mfa.as_ref())?;
         self.render_rows(model)?;
         self.list
             .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
@@ -80,6 +85,47 @@ impl View {
         alert.append_child(&hint)?;
         self.alert_slot.append_child(&alert)?;
         Ok(())
+    }
+
+    /// The MFA form is rebuilt only for a new prompt, so typing survives other redraws.
+    fn render_mfa(&self, prompt: Option<&MfaPrompt>) -> Result<(), JsValue> {
+        let Some(prompt) = prompt else {
+            self.mfa_slot.set_text_content(None);
+            return Ok(());
+        };
+        let id = format!("{}:{}", prompt.profile, prompt.serial);
+        let current = self.mfa_slot.first_element_child();
+        if current.and_then(|f| f.get_attribute("data-prompt")).as_deref() == Some(id.as_str()) {
+            return Ok(());
+        }
+        self.mfa_slot.set_text_content(None);
+        let form = self.element("form", "mfa")?;
+        form.set_attribute("data-prompt", &id)?;
+        form.set_attribute("aria-label", &format!("MFA code for {}", prompt.profile))?;
+        let label = self.element("label", "")?;
+        label.set_attribute("for", "mfa-code")?;
+        self.append_rich(&label, &prompt.message)?;
+        let input: HtmlInputElement = self.element("input", "code")?.dyn_into()?;
+        input.set_id("mfa-code");
+        input.set_name("mfa-code");
+        input.set_attribute("inputmode", "numeric")?;
+        input.set_attribute("autocomplete", "one-time-code")?;
+        input.set_attribute("maxlength", "7")?;
+        input.set_placeholder("123456");
+        let submit = self.element("button", "primary")?;
+        submit.set_attribute("type", "submit")?;
+        submit.set_text_content(Some("Sign in"));
+        let cancel = self.element("button", "cancel")?;
+        cancel.set_attribute("type", "button")?;
+        cancel.set_text_content(Some("Cancel"));
+        let row = self.element("div", "row")?;
+        for child in [input.as_ref(), &submit, &cancel] {
+            row.append_child(child)?;
+        }
+        form.append_child(&label)?;
+        form.append_child(&row)?;
+        self.mfa_slot.append_child(&form)?;
+        input.focus()
     }
 
     fn render_rows(&self, model: &Model) -> Result<(), JsValue> {
