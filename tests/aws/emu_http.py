@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import emu_moto
+import emu_totp
 import emu_pages
 from emu_federation import Federation, Refused
 
@@ -173,6 +174,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, {"credentials": [i.to_json() for i in emu_moto.all_issued()]})
         if path == "/_stub/requests" and self.command == "GET":
             return self._json(200, {"requests": fed.requests_snapshot()})
+        if path == "/_stub/totp" and self.command == "GET":
+            serial = self._params().get("serial", "")
+            device = emu_moto.virtual_mfa_device(serial)
+            if device is None:
+                return self._json(404, {"error": f"no virtual MFA device {serial}"})
+            return self._json(200, {"code": emu_totp.code(device.base32_string_seed)})
         if path == "/_stub/advance" and self.command == "POST":
             try:
                 seconds = float(self._params().get("seconds", ""))

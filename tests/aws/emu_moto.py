@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass
 
 from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import MotoAPIBackend
-from moto.sts.exceptions import STSValidationError
+import emu_totp
+from moto.sts.exceptions import STSClientError, STSValidationError
 from moto.sts.models import STSBackend, sts_backends
 from moto.sts.responses import TokenResponse
 from moto.sts.utils import random_session_token
@@ -210,7 +211,33 @@ def _get_federation_token(self):
     return _mint(self, result, FEDERATION, fed["Arn"], fed["FederatedUserId"], name)
 
 
+class _MfaDenied(STSClientError):
+    def __init__(self, message: str):
+        super().__init__("AccessDenied", message)
+
+
+_used_codes: set[tuple[str, str]] = set()
+
+
+def _check_mfa(self) -> None:
+    """What moto skips: a SerialNumber must name a virtual device of the account and
+    TokenCode must be its current code, used once (AWS refuses a replayed code)."""
+    serial = self._get_param("SerialNumber")
+    if not serial:
+        return
+    token = self._get_param("TokenCode") or ""
+    device = iam_backends[self.current_account][self.partition].virtual_mfa_devices.get(serial)
+    with _lock:
+        replayed = (serial, token) in _used_codes
+        ok = device is not None and not replayed and emu_totp.valid(device.base32_string_seed, token)
+        if ok:
+            _used_codes.add((serial, token))
+    if not ok:
+        raise _MfaDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+
+
 def _get_session_token(self):
+    _check_mfa(self)
     result = _orig_get_session_token(self)
     user = _find_user_of_key(self.get_access_key())
     if user is not None:
@@ -234,6 +261,17 @@ def _reset(self) -> None:
     with _lock:
         _tokens.clear()
         _assumed_by.clear()
+        _used_codes.clear()
+
+
+def virtual_mfa_device(serial: str):
+    """The moto device with that serial, in whichever account holds it."""
+    for account, by_partition in list(iam_backends.items()):
+        for backend in list(by_partition.values()):
+            device = backend.virtual_mfa_devices.get(serial)
+            if device is not None:
+                return device
+    return None
 
 
 def install() -> None:

@@ -44,6 +44,10 @@ def _client(service: str, endpoint: str, account: str):
     return client
 
 
+PARTNER_ROLE = "Partner"
+PARTNER_EXTERNAL_ID = "roleport-ext-42"
+
+
 def _doc(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
@@ -74,6 +78,27 @@ def seed_demo(endpoint: str) -> dict:
         ),
     )
     key = iam.create_access_key(UserName=USER_NAME)["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=USER_NAME)["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName=USER_NAME,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1="000000",
+        AuthenticationCode2="000001",
+    )
+    # A same-account role with an ExternalId condition: with IAM auth on, moto checks
+    # trust policies only for roles in the caller's own account, naming the caller's ARN.
+    iam.create_role(
+        RoleName=PARTNER_ROLE,
+        AssumeRolePolicyDocument=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": user_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": PARTNER_EXTERNAL_ID}},
+            }
+        ),
+        MaxSessionDuration=43200,
+    )
 
     for account, name in DEMO_ROLES.values():
         role_iam = _client("iam", endpoint, account)
@@ -105,5 +130,12 @@ def seed_demo(endpoint: str) -> dict:
             "access_key_id": key["AccessKeyId"],
             "secret_access_key": key["SecretAccessKey"],
         },
-        "roles": roles,
+        "roles": {**roles, "partner": f"arn:aws:iam::{USER_ACCOUNT}:role/{PARTNER_ROLE}"},
+        "partner_external_id": PARTNER_EXTERNAL_ID,
+        "mfa": {
+            "serial": device["SerialNumber"],
+            "seed": device["Base32StringSeed"].decode()
+            if isinstance(device["Base32StringSeed"], bytes)
+            else device["Base32StringSeed"],
+        },
     }

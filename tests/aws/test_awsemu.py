@@ -35,7 +35,9 @@ def test_json_line(emu):
         "prod": "arn:aws:iam::111111111111:role/Admin",
         "dev": "arn:aws:iam::222222222222:role/Developer",
         "audit": "arn:aws:iam::333333333333:role/ReadOnly",
+        "partner": "arn:aws:iam::123456789012:role/Partner",
     }
+    assert info["mfa"]["serial"] == "arn:aws:iam::123456789012:mfa/alice"
 
 
 def test_seed_none_and_clean_exit():
