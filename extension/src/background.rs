@@ -1,7 +1,16 @@
 //! The background's message handler: checks the sender, routes each popup request to the
 //! host, and for `open` puts the returned sign-in URL in the profile's container / group.
+//! It also handles the host's events: `open_tab` (from `roleport open` in a terminal) opens
+//! the URL the same way and reports where with `open_tab_result`.
+//!
+//! Two channels, two privileges: `runtime.onMessage` ([`on_message`]) takes only popup
+//! requests from the extension's own pages; events ([`on_host_event`]) arrive only on the
+//! native port, which no web page or other extension can write to.
 
-use roleport_protocol::{ErrorCode, OpenConsole, ProfileList, ProtocolError, Request, Response};
+use roleport_protocol::{
+    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
+    Response, TabOutcome,
+};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -44,6 +53,39 @@ pub fn on_startup() {
     native_port::ensure_connected();
 }
 
+/// An event from the host, received on the native port.
+pub async fn on_host_event(event: Event) {
+    match event {
+        Event::OpenTab(open) => open_tab(open).await,
+    }
+}
+
+/// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
+async fn open_tab(open: OpenTab) {
+    let OpenTab { event_id, console } = open;
+    let outcome = match tabs::open(&console.profile, &console.url, console.appearance).await {
+        Ok(tab) => {
+            log::debug(&format!(
+                "opened {} in tab {} for the terminal",
+                tab.profile, tab.tab_id
+            ));
+            TabOutcome::Ok(tab)
+        }
+        Err(e) => {
+            log::info(&format!("could not open {}: {}", console.profile, e.code));
+            TabOutcome::Err(e)
+        }
+    };
+    let report = Request::OpenTabResult(OpenTabResult { event_id, outcome });
+    match native_port::request(report).await {
+        Ok(_) => {}
+        Err(e) => log::info(&format!(
+            "the host did not take the tab's result: {}",
+            e.code
+        )),
+    }
+}
+
 async fn list_profiles() -> Result<ProfileList, ProtocolError> {
     match native_port::request(Request::ListProfiles).await? {
         Response::ListProfiles(list) => Ok(list),
@@ -54,9 +96,8 @@ async fn list_profiles() -> Result<ProfileList, ProtocolError> {
 async fn open(profile: String, mfa_code: Option<String>) -> Result<OpenedTab, ProtocolError> {
     let request = Request::OpenConsole(OpenConsole {
         profile,
-        region: None,
-        destination: None,
         mfa_code,
+        ..OpenConsole::default()
     });
     let opened = match native_port::request(request).await? {
         Response::OpenConsole(opened) => opened,
@@ -76,6 +117,8 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::Hello(_) => "hello",
         Response::ListProfiles(_) => "list_profiles",
         Response::OpenConsole(_) => "open_console",
+        Response::OpenInBrowser(_) => "open_in_browser",
+        Response::OpenTabResult => "open_tab_result",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

@@ -56,27 +56,9 @@ pub type ListReply = PopupReply<ProfileList>;
 /// Reply to [`PopupRequest::Open`].
 pub type OpenReply = PopupReply<OpenedTab>;
 
-/// Where a profile's console was opened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenedTab {
-    /// The profile that was opened.
-    pub profile: String,
-    /// The new tab.
-    pub tab_id: i64,
-    /// The container or tab group holding it.
-    #[serde(flatten)]
-    pub place: Place,
-}
-
-/// The isolation a tab was opened in: `{"container": "firefox-container-3"}` or `{"group": 7}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Place {
-    /// Firefox: the container's `cookieStoreId`.
-    Container(String),
-    /// Chromium: the tab group's id.
-    Group(i64),
-}
+/// Where a profile's console was opened, and in what: the protocol's own types, because the
+/// host also hears of it (`open_tab_result`, after `roleport open`).
+pub use roleport_protocol::{OpenedTab, Place};
 
 #[cfg(test)]
 mod tests {

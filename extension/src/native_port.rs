@@ -5,6 +5,10 @@
 //! When the host dies the port's `onDisconnect` fails every waiting request with
 //! `host_unavailable`, and the next request opens a fresh port.
 //!
+//! Frames with an `event` member are host-initiated events (`open_tab` after `roleport open`);
+//! they are typed by [`EventFrame`] and handed to [`crate::background::on_host_event`]. Only
+//! this port's `onMessage` produces them: a web page cannot reach a native port.
+//!
 //! Browser callbacks only capture what must be read during the callback (Chromium's
 //! `runtime.lastError`) and then hand over to a task, so state is never borrowed re-entrantly.
 
@@ -12,7 +16,8 @@ use std::cell::RefCell;
 
 use futures_channel::oneshot;
 use roleport_protocol::{
-    Envelope, ErrorCode, Hello, Outcome, ProtocolError, Reply, Request, Response, NATIVE_HOST_NAME,
+    Envelope, ErrorCode, EventFrame, Hello, Outcome, ProtocolError, Reply, Request, Response,
+    NATIVE_HOST_NAME, PROTOCOL_VERSION,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -155,6 +160,21 @@ impl State {
             return;
         }
         // Never log the message itself: an open_console reply holds a sign-in token.
+        if is_event(message) {
+            match codec::from_js::<EventFrame>(message, "an event from the host") {
+                Ok(frame) if frame.v == PROTOCOL_VERSION => {
+                    // Handled in a task of its own: it sends requests on this port.
+                    spawn_local(crate::background::on_host_event(frame.event));
+                }
+                Ok(frame) => {
+                    log::warn(&format!("ignored an event of protocol version {}", frame.v))
+                }
+                // An event this build does not know (a newer host). Its text is not logged:
+                // serde quotes values, and an open_tab value is a sign-in URL.
+                Err(_) => log::info("ignored an event this version of the extension cannot read"),
+            }
+            return;
+        }
         match codec::from_js::<Reply>(message, "a reply from the host") {
             Ok(Reply {
                 id: Some(id),
@@ -179,7 +199,6 @@ impl State {
                 log::warn(&format!("the host could not read a request: {}", e.code));
             }
             Ok(Reply { id: None, .. }) => log::warn("the host sent a result without an id"),
-            Err(_) if is_event(message) => log::debug("host event (not handled yet)"),
             // Unreadable, but if its id is readable its caller gets the error, not silence.
             Err(e) => {
                 log::warn(&e.message);

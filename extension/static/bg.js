@@ -22,3 +22,6 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 const start = () => { wasm().then(() => on_startup(), (e) => console.error('roleport: wasm failed to load', e?.message ?? e)); };
 api.runtime.onStartup.addListener(start);
 api.runtime.onInstalled.addListener(start);
+// Whatever woke the background, open the host port: while it is open the background and the
+// host stay alive, and `roleport open` in a terminal can reach this browser.
+start();

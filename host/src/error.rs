@@ -27,6 +27,36 @@ pub enum HostError {
         /// The missing profile.
         missing: String,
     },
+    /// A profile names an `sso_session` that has no `[sso-session NAME]` section.
+    #[error("profile `{profile}` names sso_session `{missing}`, which has no [sso-session {missing}] section")]
+    DanglingSsoSession {
+        /// The profile with the bad reference.
+        profile: String,
+        /// The missing session.
+        missing: String,
+    },
+    /// The profile's credentials come from a source roleport cannot run yet (SSO, …).
+    #[error(
+        "profile `{profile}` gets its credentials from {what}, which roleport does not support yet"
+    )]
+    SourceUnsupported {
+        /// The profile that declares the source.
+        profile: String,
+        /// The source, in words.
+        what: String,
+        /// What to do meanwhile.
+        meanwhile: String,
+    },
+    /// A credential source ran and failed (credential_process, environment, IMDS, ECS).
+    #[error("the {source_kind} of profile `{profile}` gave no credentials: {detail}")]
+    SourceFailed {
+        /// The profile that declares the source.
+        profile: String,
+        /// `credential_process`, `credential_source = Environment`, …
+        source_kind: String,
+        /// What went wrong (a process's stderr included; never its stdout).
+        detail: String,
+    },
     /// The profile does not say how to get credentials.
     #[error("profile `{profile}` has no credentials roleport can use: {why}")]
     ProfileIncomplete {
@@ -74,9 +104,36 @@ pub enum HostError {
     /// The sign-in endpoint failed.
     #[error("console sign-in failed: {0}")]
     Federation(String),
+    /// The source needs an MFA code and none was given.
+    #[error("profile `{profile}` needs a code from MFA device {serial}")]
+    MfaRequired {
+        /// The profile being opened.
+        profile: String,
+        /// The device's ARN.
+        serial: String,
+    },
+    /// AWS refused the MFA code.
+    #[error("AWS refused the MFA code for {serial} (profile `{profile}`): it was wrong, expired or already used")]
+    MfaInvalid {
+        /// The profile whose source needed it.
+        profile: String,
+        /// The device's ARN.
+        serial: String,
+    },
     /// A destination outside the console.
     #[error("destination `{0}` is not a page of the AWS console")]
     DestinationNotAllowed(String),
+    /// A request field the host cannot act on (unknown `service`, malformed `region`, …).
+    #[error("{message}")]
+    InvalidRequest {
+        /// What is wrong, naming the field and its value.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
+    #[error("roleport's key store: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl HostError {
@@ -84,9 +141,11 @@ impl HostError {
     pub fn code(&self) -> ErrorCode {
         match self {
             HostError::ConfigUnreadable(_) => ErrorCode::ConfigUnreadable,
-            HostError::UnknownProfile(_) | HostError::DanglingSource { .. } => {
-                ErrorCode::UnknownProfile
-            }
+            HostError::UnknownProfile(_)
+            | HostError::DanglingSource { .. }
+            | HostError::DanglingSsoSession { .. } => ErrorCode::UnknownProfile,
+            HostError::SourceUnsupported { .. } => ErrorCode::ProfileIncomplete,
+            HostError::SourceFailed { .. } => ErrorCode::StsFailed,
             HostError::ProfileCycle { .. } => ErrorCode::ProfileCycle,
             HostError::ProfileIncomplete { .. } => ErrorCode::ProfileIncomplete,
             HostError::AccessDenied { .. } => ErrorCode::AccessDenied,
@@ -95,6 +154,11 @@ impl HostError {
             HostError::Sts { .. } => ErrorCode::StsFailed,
             HostError::Federation(_) => ErrorCode::FederationFailed,
             HostError::DestinationNotAllowed(_) => ErrorCode::DestinationNotAllowed,
+            HostError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            HostError::MfaRequired { .. } => ErrorCode::MfaRequired,
+            HostError::MfaInvalid { .. } => ErrorCode::MfaInvalid,
+            // The store stands in for the credentials file: unreadable keys, same code.
+            HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
     }
 
@@ -114,6 +178,15 @@ impl HostError {
             }
             HostError::DanglingSource { missing, .. } => format!(
                 "Add a `[profile {missing}]` with credentials, or fix the source_profile name."
+            ),
+            HostError::DanglingSsoSession { missing, .. } => format!(
+                "Add a `[sso-session {missing}]` section to ~/.aws/config, or fix the \
+                 sso_session name."
+            ),
+            HostError::SourceUnsupported { meanwhile, .. } => meanwhile.clone(),
+            HostError::SourceFailed { source_kind, .. } => format!(
+                "Run the {source_kind} by hand and fix what it reports; \
+                 `roleport explain PROFILE` shows which source a profile uses."
             ),
             HostError::ProfileIncomplete { profile, .. } => format!(
                 "Give `{profile}` either aws_access_key_id + aws_secret_access_key, or \
@@ -136,6 +209,16 @@ impl HostError {
             HostError::Federation(_) => {
                 "Try again; if it persists the role may not allow console sign-in.".into()
             }
+            HostError::MfaRequired { .. } => {
+                "Enter the current code from your authenticator app (popup), or pass \
+                 `--mfa-code` (CLI)."
+                    .into()
+            }
+            HostError::MfaInvalid { .. } => {
+                "Wait for the next code and enter it; each code works once.".into()
+            }
+            HostError::InvalidRequest { hint, .. } => hint.clone(),
+            HostError::Store(e) => e.hint(),
             HostError::DestinationNotAllowed(_) => {
                 "Use a console URL (https://console.aws.amazon.com/…) or a path such as /ec2/home."
                     .into()

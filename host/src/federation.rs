@@ -1,9 +1,12 @@
 //! Turns temporary credentials into a one-time console sign-in URL (AWS console federation).
 //!
 //! Architecture Invariant: only this module chooses the sign-in and console hosts. They come
-//! from the account's partition, or from `ROLEPORT_SIGNIN_URL` / `ROLEPORT_CONSOLE_URL` in the
-//! host's own environment (for tests); a message can only name a destination inside the console.
+//! from the account's partition (the role ARN's, else the profile's region's) and region, or
+//! from `ROLEPORT_SIGNIN_URL` / `ROLEPORT_CONSOLE_URL` in the host's own environment (for
+//! tests); a message can only name a destination inside the partition's console, and a region
+//! only from the partition, spelled as AWS spells regions.
 
+use roleport_protocol::OpenConsole;
 use serde::Deserialize;
 use url::Url;
 
@@ -17,13 +20,131 @@ pub struct Endpoints {
     console: Option<Url>,
 }
 
-/// The two URLs one partition signs in with.
+/// The URLs one sign-in uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionUrls {
-    /// The federation endpoint (`…/federation`).
+    /// The federation endpoint (`…/federation`): regional where AWS offers one.
     pub signin: Url,
-    /// The console's base URL, ending in `/`.
+    /// The console's base URL, ending in `/`: where a path destination lands (regional
+    /// where the sign-in is).
     pub console: Url,
+    /// The partition's console root, ending in `/`: a destination must be on its host or a
+    /// subdomain of it.
+    pub console_root: Url,
+}
+
+/// Where one console sign-in goes: the partition, the console region, and their URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `aws`, `aws-us-gov`, `aws-cn` or `aws-eusc`.
+    pub partition: &'static str,
+    /// The console region (always a well-formed region of `partition`).
+    pub region: String,
+    /// Sign-in and console URLs for that partition and region.
+    pub urls: PartitionUrls,
+}
+
+/// A partition the console can be signed in to: its hosts, region prefix and default region.
+struct Partition {
+    name: &'static str,
+    /// Regions of this partition start with this (`""` for the commercial partition, which
+    /// takes every region no other partition claims).
+    region_prefix: &'static str,
+    default_region: &'static str,
+    signin_host: &'static str,
+    console_host: &'static str,
+    /// Whether AWS runs `<region>.signin…` / `<region>.console…` hosts (the commercial
+    /// partition does, outside us-east-1 whose endpoint is the global one).
+    regional: bool,
+}
+
+/// The partitions with a public console. Order matters: the first matching prefix wins, and
+/// `aws` (empty prefix) comes last.
+const PARTITIONS: &[Partition] = &[
+    Partition {
+        name: "aws-us-gov",
+        region_prefix: "us-gov-",
+        default_region: "us-gov-west-1",
+        signin_host: "signin.amazonaws-us-gov.com",
+        console_host: "console.amazonaws-us-gov.com",
+        regional: false,
+    },
+    Partition {
+        name: "aws-cn",
+        region_prefix: "cn-",
+        default_region: "cn-north-1",
+        signin_host: "signin.amazonaws.cn",
+        console_host: "console.amazonaws.cn",
+        regional: false,
+    },
+    Partition {
+        name: "aws-eusc",
+        region_prefix: "eusc-",
+        default_region: "eusc-de-east-1",
+        signin_host: "signin.amazonaws-eusc.eu",
+        console_host: "console.amazonaws-eusc.eu",
+        regional: false,
+    },
+    Partition {
+        name: "aws",
+        region_prefix: "",
+        default_region: "us-east-1",
+        signin_host: "signin.aws.amazon.com",
+        console_host: "console.aws.amazon.com",
+        regional: true,
+    },
+];
+
+/// Isolated partitions: no public console, so no sign-in either.
+const NO_CONSOLE: &[(&str, &str)] = &[
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+];
+
+/// The partition a region belongs to (`aws` for anything no other partition claims).
+pub fn partition_of_region(region: &str) -> &'static str {
+    if let Some((_, name)) = NO_CONSOLE.iter().find(|(p, _)| region.starts_with(p)) {
+        return name;
+    }
+    PARTITIONS
+        .iter()
+        .find(|p| region.starts_with(p.region_prefix))
+        .map_or("aws", |p| p.name)
+}
+
+/// The region a partition's console opens in when the profile names none.
+pub fn default_region(partition: &str) -> Option<&'static str> {
+    PARTITIONS
+        .iter()
+        .find(|p| p.name == partition)
+        .map(|p| p.default_region)
+}
+
+/// Whether `region` is spelled as AWS spells regions (`eu-west-1`, `us-gov-east-1`,
+/// `eusc-de-east-1`): lowercase words and a number, joined by hyphens. A region becomes part
+/// of a host name, so nothing else may pass.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let Some((number, words)) = parts.split_last() else {
+        return false;
+    };
+    region.len() <= 32
+        && words.len() >= 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn bad_region(region: &str, why: &str) -> HostError {
+    HostError::InvalidRequest {
+        message: format!("region `{region}` {why}"),
+        hint: "Use a region name such as eu-west-1 (`region` in ~/.aws/config, or --region)."
+            .into(),
+    }
 }
 
 impl Endpoints {
@@ -44,34 +165,85 @@ impl Endpoints {
         })
     }
 
-    /// The URLs for a partition, overrides applied.
+    /// The global URLs of a partition, overrides applied.
     pub fn for_partition(&self, partition: &str) -> Result<PartitionUrls, HostError> {
-        let (signin, console) = match partition {
-            "aws" => ("signin.aws.amazon.com", "console.aws.amazon.com"),
-            "aws-us-gov" => (
-                "signin.amazonaws-us-gov.com",
-                "console.amazonaws-us-gov.com",
-            ),
-            "aws-cn" => ("signin.amazonaws.cn", "console.amazonaws.cn"),
-            "aws-eusc" => ("signin.amazonaws-eusc.eu", "console.amazonaws-eusc.eu"),
-            other => {
-                return Err(HostError::Federation(format!(
-                    "no console sign-in is known for partition `{other}`"
-                )))
+        self.urls(find_partition(partition)?, None)
+    }
+
+    /// Where a profile signs in: the partition of its role ARN (`arn_partition`), else of its
+    /// region, else of the requested region; the requested region, else the profile's (when
+    /// it is in that partition), else the partition's default. The sign-in and console hosts
+    /// are regional where AWS offers them. A malformed region, or one outside the partition,
+    /// is refused before anything is sent anywhere.
+    pub fn target(
+        &self,
+        arn_partition: Option<&str>,
+        profile_region: Option<&str>,
+        requested_region: Option<&str>,
+    ) -> Result<Target, HostError> {
+        for region in [profile_region, requested_region].into_iter().flatten() {
+            if !is_region(region) {
+                return Err(bad_region(region, "is not a region name"));
             }
+        }
+        let partition = match arn_partition {
+            Some(p) => p,
+            None => profile_region
+                .or(requested_region)
+                .map_or("aws", partition_of_region),
         };
-        let parse = |s: String| Url::parse(&s).map_err(|e| HostError::Federation(e.to_string()));
-        Ok(PartitionUrls {
-            signin: match &self.signin {
-                Some(u) => u.clone(),
-                None => parse(format!("https://{signin}/federation"))?,
-            },
-            console: match &self.console {
-                Some(u) => u.clone(),
-                None => parse(format!("https://{console}/"))?,
-            },
+        let partition = find_partition(partition)?;
+        let in_partition = |r: &&str| partition_of_region(r) == partition.name;
+        let region = match requested_region {
+            Some(r) if !in_partition(&r) => {
+                return Err(bad_region(
+                    r,
+                    &format!("is not in partition `{}`", partition.name),
+                ))
+            }
+            Some(r) => r,
+            None => profile_region
+                .filter(in_partition)
+                .unwrap_or(partition.default_region),
+        };
+        Ok(Target {
+            partition: partition.name,
+            region: region.to_owned(),
+            urls: self.urls(partition, Some(region))?,
         })
     }
+
+    fn urls(&self, p: &Partition, region: Option<&str>) -> Result<PartitionUrls, HostError> {
+        let prefix = match region {
+            Some(r) if p.regional && r != p.default_region => format!("{r}."),
+            _ => String::new(),
+        };
+        let parse = |s: String| Url::parse(&s).map_err(|e| HostError::Federation(e.to_string()));
+        let signin = match &self.signin {
+            Some(u) => u.clone(),
+            None => parse(format!("https://{prefix}{}/federation", p.signin_host))?,
+        };
+        let (console, console_root) = match &self.console {
+            Some(u) => (u.clone(), u.clone()),
+            None => (
+                parse(format!("https://{prefix}{}/", p.console_host))?,
+                parse(format!("https://{}/", p.console_host))?,
+            ),
+        };
+        Ok(PartitionUrls {
+            signin,
+            console,
+            console_root,
+        })
+    }
+}
+
+fn find_partition(name: &str) -> Result<&'static Partition, HostError> {
+    PARTITIONS.iter().find(|p| p.name == name).ok_or_else(|| {
+        HostError::Federation(format!(
+            "no console sign-in is known for partition `{name}`"
+        ))
+    })
 }
 
 fn with_trailing_slash(mut url: Url) -> Url {
@@ -80,6 +252,31 @@ fn with_trailing_slash(mut url: Url) -> Url {
         url.set_path(&path);
     }
     url
+}
+
+/// Where one `open_console` / `open_in_browser` signs in and lands: partition and region as
+/// [`Endpoints::target`] decides, then `service` (a shortcut from [`crate::services`]) or
+/// `destination` (not both), checked by [`destination`]. Nothing here touches the network, so
+/// a refused request costs no AWS call.
+pub fn plan_signin(
+    endpoints: &Endpoints,
+    arn_partition: Option<&str>,
+    profile_region: Option<&str>,
+    open: &OpenConsole,
+) -> Result<(PartitionUrls, Url), HostError> {
+    let target = endpoints.target(arn_partition, profile_region, open.region.as_deref())?;
+    let requested = match (&open.service, &open.destination) {
+        (Some(_), Some(_)) => {
+            return Err(HostError::InvalidRequest {
+                message: "a request may name a `service` or a `destination`, not both".into(),
+                hint: "Drop one of --service and --destination.".into(),
+            })
+        }
+        (Some(service), None) => Some(crate::services::path(service, &target.region)?),
+        (None, destination) => destination.clone(),
+    };
+    let url = destination(&target.urls, &target.region, requested.as_deref())?;
+    Ok((target.urls, url))
 }
 
 /// Where the console tab lands: the requested page if it is inside the console (an absolute
@@ -98,16 +295,18 @@ pub fn destination(
         home.query_pairs_mut().append_pair("region", region);
         return Ok(home);
     };
-    if requested.starts_with('/') && !requested.starts_with("//") {
-        return urls
-            .console
-            .join(&requested[1..])
-            .map_err(|_| refuse(requested));
+    let url = if requested.starts_with('/') && !requested.starts_with("//") {
+        urls.console.join(&requested[1..])
+    } else {
+        Url::parse(requested)
     }
-    let url = Url::parse(requested).map_err(|_| refuse(requested))?;
-    let base_host = urls.console.host_str().unwrap_or_default();
-    let inside = url.scheme() == urls.console.scheme()
-        && url.port_or_known_default() == urls.console.port_or_known_default()
+    .map_err(|_| refuse(requested))?;
+    // Checked for paths too: URL parsing reads `\\` as `//`, so `/\\evil.example` would
+    // otherwise leave the console.
+    let root = &urls.console_root;
+    let base_host = root.host_str().unwrap_or_default();
+    let inside = url.scheme() == root.scheme()
+        && url.port_or_known_default() == root.port_or_known_default()
         && url.username().is_empty()
         && url.password().is_none()
         && url
@@ -236,6 +435,8 @@ mod tests {
             "//evil.example/x",
             "javascript:alert(1)",
             "https://console.amazonaws.cn/",
+            "/\\\\evil.example/x",
+            "/\\/evil.example/x",
         ] {
             assert!(
                 matches!(
@@ -261,6 +462,146 @@ mod tests {
             "https://console.amazonaws-us-gov.com/"
         );
         assert!(Endpoints::default().for_partition("aws-mars").is_err());
+    }
+
+    fn target(arn: Option<&str>, profile: Option<&str>, asked: Option<&str>) -> Target {
+        Endpoints::default()
+            .target(arn, profile, asked)
+            .unwrap_or_else(|e| panic!("{arn:?} {profile:?} {asked:?}: {e}"))
+    }
+
+    #[test]
+    fn without_a_role_arn_the_region_picks_the_partition_and_its_hosts() {
+        let cases = [
+            (
+                "us-gov-east-1",
+                "aws-us-gov",
+                "https://signin.amazonaws-us-gov.com/federation",
+                "https://console.amazonaws-us-gov.com/",
+            ),
+            (
+                "cn-northwest-1",
+                "aws-cn",
+                "https://signin.amazonaws.cn/federation",
+                "https://console.amazonaws.cn/",
+            ),
+            (
+                "eusc-de-east-1",
+                "aws-eusc",
+                "https://signin.amazonaws-eusc.eu/federation",
+                "https://console.amazonaws-eusc.eu/",
+            ),
+            (
+                "us-east-1",
+                "aws",
+                "https://signin.aws.amazon.com/federation",
+                "https://console.aws.amazon.com/",
+            ),
+            (
+                "eu-west-1",
+                "aws",
+                "https://eu-west-1.signin.aws.amazon.com/federation",
+                "https://eu-west-1.console.aws.amazon.com/",
+            ),
+        ];
+        for (region, partition, signin, console) in cases {
+            let t = target(None, Some(region), None);
+            assert_eq!(
+                (t.partition, t.region.as_str(), t.urls.signin.as_str()),
+                (partition, region, signin)
+            );
+            assert_eq!(t.urls.console.as_str(), console);
+        }
+        // No region at all: the commercial partition's global endpoint.
+        let t = target(None, None, None);
+        assert_eq!((t.partition, t.region.as_str()), ("aws", "us-east-1"));
+        assert_eq!(
+            t.urls.signin.as_str(),
+            "https://signin.aws.amazon.com/federation"
+        );
+    }
+
+    #[test]
+    fn the_role_arn_partition_wins_and_the_region_must_belong_to_it() {
+        let t = target(Some("aws-cn"), None, None);
+        assert_eq!((t.partition, t.region.as_str()), ("aws-cn", "cn-north-1"));
+        // A profile region of another partition is ignored, not sent to the wrong hosts.
+        let t = target(Some("aws-us-gov"), Some("eu-west-1"), None);
+        assert_eq!(t.region, "us-gov-west-1");
+        let t = target(Some("aws"), Some("eu-west-1"), Some("ap-southeast-2"));
+        assert_eq!(t.region, "ap-southeast-2");
+        assert_eq!(
+            t.urls.signin.as_str(),
+            "https://ap-southeast-2.signin.aws.amazon.com/federation"
+        );
+        let asked_elsewhere = Endpoints::default().target(Some("aws"), None, Some("cn-north-1"));
+        assert!(matches!(
+            asked_elsewhere,
+            Err(HostError::InvalidRequest { .. })
+        ));
+        assert!(Endpoints::default()
+            .target(None, Some("us-iso-east-1"), None)
+            .is_err());
+    }
+
+    #[test]
+    fn a_region_that_is_not_a_region_name_never_reaches_a_host_name() {
+        for bad in [
+            "evil.example/#",
+            "eu-west-1.evil.example",
+            "EU-WEST-1",
+            "eu-west-",
+            "west-1",
+            "eu_west_1",
+            "",
+            "eu-west-1/x",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+            assert!(matches!(
+                Endpoints::default().target(None, None, Some(bad)),
+                Err(HostError::InvalidRequest { .. })
+            ));
+        }
+        for good in [
+            "eu-west-1",
+            "us-gov-east-1",
+            "eusc-de-east-1",
+            "ap-southeast-5",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn regional_consoles_accept_any_destination_in_the_partitions_console() {
+        let urls = target(None, Some("eu-west-1"), None).urls;
+        let d = destination(
+            &urls,
+            "eu-west-1",
+            Some("https://console.aws.amazon.com/iam/home"),
+        );
+        assert!(d.is_ok(), "{d:?}");
+        let d = destination(&urls, "eu-west-1", Some("/ec2/home")).expect("path");
+        assert_eq!(
+            d.as_str(),
+            "https://eu-west-1.console.aws.amazon.com/ec2/home"
+        );
+        assert!(destination(&urls, "eu-west-1", Some("https://console.amazonaws.cn/")).is_err());
+    }
+
+    #[test]
+    fn overrides_replace_both_hosts_whatever_the_region() {
+        let endpoints = Endpoints {
+            signin: Some(Url::parse("http://signin.test:1/federation").expect("url")),
+            console: Some(Url::parse("http://console.test:2/").expect("url")),
+        };
+        for region in ["eu-west-1", "us-gov-west-1", "us-east-1"] {
+            let t = endpoints.target(None, Some(region), None).expect("target");
+            assert_eq!(t.urls.signin.as_str(), "http://signin.test:1/federation");
+            assert_eq!(t.urls.console.as_str(), "http://console.test:2/");
+            let d = destination(&t.urls, region, Some("/s3/home")).expect("path");
+            assert_eq!(d.as_str(), "http://console.test:2/s3/home");
+        }
     }
 
     #[test]

@@ -6,12 +6,16 @@
 #![deny(missing_docs)]
 
 pub mod arn;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod federation;
 pub mod install;
+pub mod ipc;
 pub mod native;
 pub mod record;
 pub mod service;
+pub mod services;
+pub mod store;

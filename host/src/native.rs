@@ -9,8 +9,9 @@ use std::sync::{mpsc as std_mpsc, Arc};
 
 use native_messaging::host::{decode_message_opt, encode_message, send_frame, NmError};
 use roleport_protocol::{
-    Envelope, ErrorCode, ProtocolError, Reply, Request, CHROMIUM_EXTENSION_ID,
-    FIREFOX_EXTENSION_ID, MAX_FRAME_FROM_BROWSER, MAX_FRAME_TO_BROWSER, PROTOCOL_VERSION,
+    Browser, Envelope, ErrorCode, Event, EventFrame, ProtocolError, Reply, Request,
+    CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID, MAX_FRAME_FROM_BROWSER, MAX_FRAME_TO_BROWSER,
+    PROTOCOL_VERSION,
 };
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -53,6 +54,14 @@ impl Caller {
         None
     }
 
+    /// The browser family.
+    pub fn browser(&self) -> Browser {
+        match self {
+            Caller::Chromium { .. } => Browser::Chromium,
+            Caller::Firefox { .. } => Browser::Firefox,
+        }
+    }
+
     /// Whether the caller is one of roleport's own extensions.
     pub fn is_allowed(&self) -> bool {
         match self {
@@ -83,6 +92,50 @@ enum Inbound {
     Fatal(Reply),
 }
 
+/// Request types the native port serves: all but `open_in_browser`, which only the CLI's
+/// socket takes.
+pub const NATIVE_TYPES: &[&str] = &["hello", "list_profiles", "open_console", "open_tab_result"];
+
+/// One frame to the browser.
+#[derive(Debug)]
+pub enum Outbound {
+    /// The answer to a request.
+    Reply(Reply),
+    /// Something the host starts (`roleport open`).
+    Event(EventFrame),
+    /// The port is done: the writer stops (not a frame).
+    Close,
+}
+
+/// Sends host-initiated events to the browser over the native port. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Outbox(std_mpsc::Sender<Outbound>);
+
+/// The writer's end of an [`Outbox`].
+#[derive(Debug)]
+pub struct OutboxReceiver(std_mpsc::Receiver<Outbound>);
+
+impl Outbox {
+    /// A new outbox and the receiver [`serve_with`] writes from.
+    pub fn new() -> (Outbox, OutboxReceiver) {
+        let (tx, rx) = std_mpsc::channel();
+        (Outbox(tx), OutboxReceiver(rx))
+    }
+
+    /// Queues an event for the browser; false when the port is closed.
+    pub fn send_event(&self, event: Event) -> bool {
+        tracing::debug!(event = event.name(), "event to the browser");
+        self.0.send(Outbound::Event(EventFrame::new(event))).is_ok()
+    }
+}
+
+impl OutboxReceiver {
+    /// The channel itself (tests).
+    pub fn into_inner(self) -> std_mpsc::Receiver<Outbound> {
+        self.0
+    }
+}
+
 /// Serves requests from `input` until it closes, writing replies to `output`.
 /// `record` (tests only) receives a copy of every frame sent.
 pub async fn serve<R, W>(
@@ -94,21 +147,37 @@ pub async fn serve<R, W>(
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
+    let (outbox, outbound) = Outbox::new();
+    serve_with(input, output, service, record, outbox, outbound).await;
+}
+
+/// [`serve`], also writing the events queued in `outbox` (whose receiver is `outbound`).
+pub async fn serve_with<R, W>(
+    input: R,
+    output: W,
+    service: Arc<Service>,
+    record: Option<Box<dyn Write + Send>>,
+    outbox: Outbox,
+    outbound: OutboxReceiver,
+) where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
     let (in_tx, mut in_rx) = mpsc::channel(16);
     std::thread::spawn(move || read_frames(input, in_tx));
-    let (out_tx, out_rx) = std_mpsc::channel::<Reply>();
-    let writer = std::thread::spawn(move || write_frames(output, out_rx, record));
+    let out_tx = outbox.0;
+    let writer = std::thread::spawn(move || write_frames(output, outbound.0, record));
 
     let mut tasks = tokio::task::JoinSet::new();
     while let Some(inbound) = in_rx.recv().await {
         match inbound {
             Inbound::Fatal(reply) => {
-                let _ = out_tx.send(reply);
+                let _ = out_tx.send(Outbound::Reply(reply));
                 break;
             }
             Inbound::Frame(text) => match parse(&text) {
                 Err((id, error)) => {
-                    let _ = out_tx.send(Reply::err(id, error));
+                    let _ = out_tx.send(Outbound::Reply(Reply::err(id, error)));
                 }
                 Ok((id, request)) => {
                     let service = Arc::clone(&service);
@@ -127,13 +196,15 @@ pub async fn serve<R, W>(
                                 Reply::err(Some(id), internal(format!("the {kind} handler crashed")))
                             }
                         };
-                        let _ = out.send(reply);
+                        let _ = out.send(Outbound::Reply(reply));
                     });
                 }
             },
         }
     }
     while tasks.join_next().await.is_some() {}
+    // Clones of the outbox may outlive the port (a `roleport open` in flight): say stop.
+    let _ = out_tx.send(Outbound::Close);
     drop(out_tx);
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
 }
@@ -171,10 +242,29 @@ fn read_frames<R: Read>(mut input: R, tx: mpsc::Sender<Inbound>) {
 
 fn write_frames<W: Write>(
     mut output: W,
-    rx: std_mpsc::Receiver<Reply>,
+    rx: std_mpsc::Receiver<Outbound>,
     mut record: Option<Box<dyn Write + Send>>,
 ) {
-    for reply in rx {
+    for outbound in rx {
+        let reply = match outbound {
+            Outbound::Close => return,
+            Outbound::Reply(reply) => reply,
+            Outbound::Event(event) => {
+                match encode_message(&event) {
+                    Ok(frame) => {
+                        if let Some(r) = record.as_mut() {
+                            let _ = r.write_all(&frame[4..]).and_then(|()| r.write_all(b"\n"));
+                        }
+                        if send_frame(&mut output, &frame).is_err() {
+                            return;
+                        }
+                    }
+                    // Its waiter times out and tells the CLI.
+                    Err(e) => tracing::error!("cannot encode an event: {e}"),
+                }
+                continue;
+            }
+        };
         let frame = match encode_message(&reply) {
             Ok(frame) => frame,
             Err(NmError::OutgoingTooLarge { len, .. }) => {
@@ -203,8 +293,17 @@ fn write_frames<W: Write>(
     }
 }
 
-/// Reads a request far enough to answer it: every failure names the earliest problem.
+/// Reads a native-port request far enough to answer it.
 fn parse(text: &str) -> Result<(u64, Request), (Option<u64>, ProtocolError)> {
+    parse_for(text, NATIVE_TYPES)
+}
+
+/// Reads a request far enough to answer it: every failure names the earliest problem. A type
+/// not in `served` (this channel's types) is answered as unknown.
+pub fn parse_for(
+    text: &str,
+    served: &[&str],
+) -> Result<(u64, Request), (Option<u64>, ProtocolError)> {
     let bad = |id, code, message: String, hint: &str| (id, ProtocolError::new(code, message, hint));
     let value: Value = serde_json::from_str(text).map_err(|e| {
         bad(
@@ -242,6 +341,14 @@ fn parse(text: &str) -> Result<(u64, Request), (Option<u64>, ProtocolError)> {
             ErrorCode::UnknownMessage,
             format!("unknown request type `{kind}`"),
             "Update roleport so the extension and host match; PROTOCOL.md lists the types.",
+        ));
+    }
+    if !served.contains(&kind.as_str()) {
+        return Err(bad(
+            Some(id),
+            ErrorCode::UnknownMessage,
+            format!("`{kind}` is not served on this channel"),
+            "PROTOCOL.md says which requests the native port and the CLI socket take.",
         ));
     }
     let envelope: Envelope = serde_json::from_value(value).map_err(|e| {
@@ -333,6 +440,51 @@ mod tests {
         assert_eq!(
             code_of(r#"{"v":1,"id":6,"type":"open_console"}"#),
             (Some(6), ErrorCode::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn each_channel_serves_only_its_own_requests() {
+        let open = r#"{"v":1,"id":3,"type":"open_in_browser","profile":"prod"}"#;
+        assert_eq!(code_of(open), (Some(3), ErrorCode::UnknownMessage));
+        assert!(parse_for(open, crate::ipc::SOCKET_TYPES).is_ok());
+        let list = r#"{"v":1,"id":4,"type":"list_profiles"}"#;
+        let refused = parse_for(list, crate::ipc::SOCKET_TYPES).map(|_| ());
+        assert_eq!(
+            refused.map_err(|(id, e)| (id, e.code)),
+            Err((Some(4), ErrorCode::UnknownMessage))
+        );
+        for t in NATIVE_TYPES {
+            assert!(Request::TYPES.contains(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn events_and_replies_go_out_as_their_own_json() {
+        let event = EventFrame::new(Event::OpenTab(roleport_protocol::OpenTab {
+            event_id: 1,
+            console: roleport_protocol::OpenConsoleOk {
+                profile: "p".into(),
+                url: "u".into(),
+                account_id: None,
+                role: None,
+                expires_at: None,
+                notices: Vec::new(),
+                appearance: roleport_protocol::Appearance {
+                    color: roleport_protocol::Color::Red,
+                    icon: roleport_protocol::Icon::Fence,
+                },
+            },
+        }));
+        let text = serde_json::to_string(&event).expect("serialises");
+        assert!(
+            text.starts_with(r#"{"v":1,"event":"open_tab","event_id":1"#),
+            "{text}"
+        );
+        let reply = Reply::ok(2, roleport_protocol::Response::OpenTabResult);
+        assert_eq!(
+            serde_json::to_string(&reply).expect("serialises"),
+            r#"{"v":1,"id":2,"ok":{"type":"open_tab_result"}}"#
         );
     }
 

@@ -1,19 +1,28 @@
 //! Answers one request. Shared by every channel a request can arrive on.
 
+use std::sync::{Arc, OnceLock};
+
 use roleport_protocol::{
-    ErrorCode, HelloOk, OpenConsole, OpenConsoleOk, ProfileList, ProtocolError, Request, Response,
-    PROTOCOL_VERSION,
+    ErrorCode, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProfileList, ProtocolError,
+    Request, Response, PROTOCOL_VERSION,
 };
 
+use crate::audit::{self, Requester};
 use crate::config::AwsConfig;
 use crate::credentials;
+use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
+use crate::ipc::browser::BrowserLink;
 
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
     endpoints: Endpoints,
     http: reqwest::Client,
+    requester: Requester,
+    mfa: MfaSessions,
+    /// The browser that started this host (native-messaging mode only).
+    browser: OnceLock<Arc<BrowserLink>>,
 }
 
 impl Service {
@@ -30,7 +39,52 @@ impl Service {
                     "Report this at https://github.com/roleport/roleport/issues.",
                 )
             })?;
-        Ok(Service { endpoints, http })
+        Ok(Service {
+            endpoints,
+            http,
+            requester: Requester::Popup,
+            mfa: MfaSessions::default(),
+            browser: OnceLock::new(),
+        })
+    }
+
+    /// Connects the browser that started this host: `open_in_browser` opens tabs in it.
+    pub fn attach_browser(&self, link: Arc<BrowserLink>) {
+        let _ = self.browser.set(link);
+    }
+
+    fn browser(&self) -> Result<&BrowserLink, ProtocolError> {
+        self.browser.get().map(|b| &**b).ok_or_else(|| {
+            ProtocolError::new(
+                ErrorCode::HostUnavailable,
+                "this roleport process was not started by a browser, so it cannot open tabs",
+                "Run `roleport open` in a terminal; it finds the browser's host by itself.",
+            )
+        })
+    }
+
+    /// `open_in_browser`: sign in as for `open_console` (audited as the CLI), then have the
+    /// browser open the tab and say where. The sign-in URL goes to the browser only.
+    async fn open_in_browser(&self, open: OpenConsole) -> Result<OpenedInBrowser, ProtocolError> {
+        let link = self.browser()?;
+        let ok = self
+            .open_console(open, Requester::Cli)
+            .await
+            .map_err(|e| e.to_protocol())?;
+        let (account_id, role) = (ok.account_id.clone(), ok.role.clone());
+        let tab = link.open_tab(ok).await?;
+        Ok(OpenedInBrowser {
+            browser: link.browser(),
+            tab,
+            account_id,
+            role,
+        })
+    }
+
+    /// The same service, recording `requester` in the audit log (the default is the popup).
+    pub fn with_requester(mut self, requester: Requester) -> Service {
+        self.requester = requester;
+        self
     }
 
     /// Answers one request.
@@ -48,34 +102,56 @@ impl Service {
                 }))
             }
             Request::OpenConsole(open) => self
-                .open_console(open)
+                .open_console(open, self.requester)
                 .await
                 .map(Response::OpenConsole)
                 .map_err(|e| e.to_protocol()),
+            Request::OpenInBrowser(open) => self
+                .open_in_browser(open)
+                .await
+                .map(Response::OpenInBrowser),
+            Request::OpenTabResult(result) => self
+                .browser()?
+                .report(result)
+                .map(|()| Response::OpenTabResult),
         }
     }
 
-    async fn open_console(&self, open: OpenConsole) -> Result<OpenConsoleOk, HostError> {
+    /// Signs in to a profile's console: the one-time URL and how its tab should look.
+    pub async fn open_console(
+        &self,
+        open: OpenConsole,
+        requester: Requester,
+    ) -> Result<OpenConsoleOk, HostError> {
         let config = AwsConfig::load().await?;
         let plan = config.plan(&open.profile)?;
-        let urls = self
-            .endpoints
-            .for_partition(&credentials::partition(&plan))?;
-        let region = open
-            .region
-            .clone()
-            .unwrap_or_else(|| credentials::region(&plan));
-        // Checked before any STS call: a refused destination costs nothing.
-        let destination = federation::destination(&urls, &region, open.destination.as_deref())?;
-        let session = credentials::obtain(&plan).await?;
+        // Checked before any STS call: a refused region, service or destination costs nothing.
+        let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
+        let (urls, destination) = federation::plan_signin(
+            &self.endpoints,
+            arn_partition,
+            plan.region.as_deref(),
+            &open,
+        )?;
+        let ctx = credentials::Context {
+            requester,
+            mfa: &self.mfa,
+            mfa_code: open.mfa_code.as_deref(),
+        };
+        let session = credentials::obtain(&plan, &ctx).await?;
         let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
+        let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
+        record.account_id.clone_from(&session.account_id);
+        record.role.clone_from(&session.role);
+        audit::append(&record);
         Ok(OpenConsoleOk {
             profile: plan.profile,
             url: url.into(),
             account_id: session.account_id,
             role: session.role,
             expires_at: session.expires_at,
+            notices: session.notices,
             appearance: plan.appearance,
         })
     }

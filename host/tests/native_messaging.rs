@@ -33,7 +33,13 @@ fn hello_reports_version_and_capabilities() {
     assert_eq!(reply["ok"]["protocol"], 1);
     assert_eq!(
         reply["ok"]["capabilities"],
-        json!(["hello", "list_profiles", "open_console"])
+        json!([
+            "hello",
+            "list_profiles",
+            "open_console",
+            "open_in_browser",
+            "open_tab_result"
+        ])
     );
     let (code, stderr) = host.finish();
     assert_eq!(code, Some(0), "{stderr}");

@@ -12,8 +12,9 @@ mod message;
 pub use appearance::{Appearance, Color, Icon};
 pub use error::{ErrorCode, ProtocolError};
 pub use message::{
-    Envelope, Hello, HelloOk, OpenConsole, OpenConsoleOk, Outcome, ProfileKind, ProfileList,
-    ProfileSummary, Reply, Request, Response,
+    Browser, Envelope, Event, EventFrame, Hello, HelloOk, OpenConsole, OpenConsoleOk, OpenTab,
+    OpenTabResult, OpenedInBrowser, OpenedTab, Outcome, Place, ProfileKind, ProfileList,
+    ProfileSummary, Reply, Request, Response, TabOutcome,
 };
 
 /// The protocol version this build speaks. Carried as `v` in every frame.

@@ -4,6 +4,7 @@
 //! - request: `{"v":1,"id":7,"type":"open_console",...fields}`
 //! - reply:   `{"v":1,"id":7,"ok":{"type":"open_console",...}}` or
 //!   `{"v":1,"id":7,"err":{"code":"unknown_profile","message":"…","hint":"…"}}`
+//! - event (host → extension, unasked): `{"v":1,"event":"open_tab",...fields}`
 
 use serde::{Deserialize, Serialize};
 
@@ -42,11 +43,22 @@ pub enum Request {
     ListProfiles,
     /// Sign in to a profile's console and return the one-time sign-in URL.
     OpenConsole(OpenConsole),
+    /// From the CLI, over the host's local socket: sign in as `open_console` does, and have the
+    /// browser that runs this host open the console tab (the `open_tab` event).
+    OpenInBrowser(OpenConsole),
+    /// From the extension: how an `open_tab` event ended.
+    OpenTabResult(OpenTabResult),
 }
 
 impl Request {
     /// Every request `type`, as on the wire.
-    pub const TYPES: &'static [&'static str] = &["hello", "list_profiles", "open_console"];
+    pub const TYPES: &'static [&'static str] = &[
+        "hello",
+        "list_profiles",
+        "open_console",
+        "open_in_browser",
+        "open_tab_result",
+    ];
 
     /// This request's `type` on the wire.
     pub fn type_name(&self) -> &'static str {
@@ -54,6 +66,8 @@ impl Request {
             Request::Hello(_) => "hello",
             Request::ListProfiles => "list_profiles",
             Request::OpenConsole(_) => "open_console",
+            Request::OpenInBrowser(_) => "open_in_browser",
+            Request::OpenTabResult(_) => "open_tab_result",
         }
     }
 }
@@ -67,14 +81,18 @@ pub struct Hello {
     pub version: String,
 }
 
-/// `open_console`: which profile, and optionally where in the console.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `open_console` and `open_in_browser`: which profile, and optionally where in the console.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenConsole {
     /// Profile name as in `~/.aws/config`.
     pub profile: String,
-    /// Console region; defaults to the profile's `region`, then `us-east-1`.
+    /// Console region; defaults to the profile's `region`, then the partition's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A service shortcut (`ec2`, `s3`, `iam`, …: `roleport services` lists them) to land on.
+    /// Exclusive with `destination`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// A console URL to land on. Must be inside the partition's console domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
@@ -135,6 +153,10 @@ pub enum Response {
     ListProfiles(ProfileList),
     /// Answer to `open_console`.
     OpenConsole(OpenConsoleOk),
+    /// Answer to `open_in_browser`: where the browser opened the console.
+    OpenInBrowser(OpenedInBrowser),
+    /// Answer to `open_tab_result`: the host took note.
+    OpenTabResult,
 }
 
 /// The host's side of the handshake.
@@ -202,9 +224,144 @@ pub struct OpenConsoleOk {
     /// When the console session's credentials expire (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// What the person should know about this session (e.g. a duration capped by AWS).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
     /// Container / tab-group colour and icon.
     #[serde(flatten)]
     pub appearance: Appearance,
+}
+
+/// Where a profile's console tab was opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedTab {
+    /// The profile that was opened.
+    pub profile: String,
+    /// The browser's id of the new tab.
+    pub tab_id: i64,
+    /// The container or tab group holding it.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// The isolation a tab was opened in: `{"container": "firefox-container-3"}` or `{"group": 7}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// Firefox: the container's `cookieStoreId`.
+    Container(String),
+    /// Chromium: the tab group's id.
+    Group(i64),
+}
+
+/// The browser family a host was started by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Browser {
+    /// Firefox (containers).
+    Firefox,
+    /// Chromium, Chrome, Edge, Brave, Vivaldi… (tab groups).
+    Chromium,
+}
+
+impl Browser {
+    /// Its name on the wire and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Browser::Firefox => "firefox",
+            Browser::Chromium => "chromium",
+        }
+    }
+}
+
+/// Answer to `open_in_browser`. Never holds the sign-in URL: only the browser sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedInBrowser {
+    /// The browser that opened the tab.
+    pub browser: Browser,
+    /// The profile, the tab and its container / tab group.
+    #[serde(flatten)]
+    pub tab: OpenedTab,
+    /// The account signed in to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The role signed in as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// `open_tab_result`: the extension's report on one `open_tab` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenTabResult {
+    /// The `event_id` of the `open_tab` event this reports on.
+    pub event_id: u64,
+    /// `ok`: where the tab was opened; `err`: why it was not.
+    #[serde(flatten)]
+    pub outcome: TabOutcome,
+}
+
+/// How opening a tab ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TabOutcome {
+    /// The tab is open.
+    Ok(OpenedTab),
+    /// The browser refused (or the extension failed); the error says why.
+    Err(ProtocolError),
+}
+
+/// A host-initiated message to the extension: `{"v":1,"event":"open_tab",…}`. It has no `id`
+/// and gets no reply; an event that wants an answer carries an `event_id` that the
+/// extension's answering request names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFrame {
+    /// Protocol version of the host.
+    pub v: u32,
+    /// The event; its `event` tag sits beside `v`.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl EventFrame {
+    /// Wraps an event in a frame of the current protocol version.
+    pub fn new(event: Event) -> EventFrame {
+        EventFrame {
+            v: PROTOCOL_VERSION,
+            event,
+        }
+    }
+}
+
+/// Everything the host can tell the extension without being asked. Events come only over
+/// the native-messaging port, never from a web page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Open this one-time sign-in URL in the profile's container / tab group, then answer
+    /// with `open_tab_result`. Sent when `roleport open` asks the running browser.
+    OpenTab(OpenTab),
+}
+
+impl Event {
+    /// Every event name, as on the wire.
+    pub const NAMES: &'static [&'static str] = &["open_tab"];
+
+    /// This event's name on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::OpenTab(_) => "open_tab",
+        }
+    }
+}
+
+/// `open_tab`: an `open_console` result to put in a tab, and the id to answer with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenTab {
+    /// Chosen by the host; named by the `open_tab_result` that answers this event.
+    pub event_id: u64,
+    /// The sign-in URL and how to show its tab, exactly as `open_console` answers.
+    #[serde(flatten)]
+    pub console: OpenConsoleOk,
 }
 
 #[cfg(test)]
@@ -219,9 +376,7 @@ mod tests {
             7,
             Request::OpenConsole(OpenConsole {
                 profile: "prod".into(),
-                region: None,
-                destination: None,
-                mfa_code: None,
+                ..OpenConsole::default()
             }),
         );
         let json = serde_json::to_value(&env).expect("serialises");
@@ -284,9 +439,20 @@ mod tests {
             Request::ListProfiles,
             Request::OpenConsole(OpenConsole {
                 profile: "p".into(),
-                region: None,
-                destination: None,
-                mfa_code: None,
+                ..OpenConsole::default()
+            }),
+            Request::OpenInBrowser(OpenConsole {
+                profile: "p".into(),
+                service: Some("ec2".into()),
+                ..OpenConsole::default()
+            }),
+            Request::OpenTabResult(OpenTabResult {
+                event_id: 1,
+                outcome: TabOutcome::Ok(OpenedTab {
+                    profile: "p".into(),
+                    tab_id: 2,
+                    place: Place::Group(3),
+                }),
             }),
         ];
         assert_eq!(all.len(), Request::TYPES.len());
@@ -295,5 +461,105 @@ mod tests {
             assert_eq!(json["type"], *name);
             assert_eq!(req.type_name(), *name);
         }
+    }
+
+    #[test]
+    fn events_carry_their_name_beside_v_and_round_trip() {
+        let event = EventFrame::new(Event::OpenTab(OpenTab {
+            event_id: 4,
+            console: OpenConsoleOk {
+                profile: "prod".into(),
+                url: "https://signin.example/federation?Action=login".into(),
+                account_id: Some("111111111111".into()),
+                role: None,
+                expires_at: None,
+                notices: Vec::new(),
+                appearance: Appearance {
+                    color: Color::Red,
+                    icon: Icon::Fence,
+                },
+            },
+        }));
+        let value = serde_json::to_value(&event).expect("serialises");
+        assert_eq!(
+            value,
+            json!({"v": 1, "event": "open_tab", "event_id": 4, "profile": "prod",
+                   "url": "https://signin.example/federation?Action=login",
+                   "account_id": "111111111111", "color": "red", "icon": "fence"})
+        );
+        assert_eq!(
+            serde_json::from_value::<EventFrame>(value).expect("parses"),
+            event
+        );
+        assert_eq!(Event::NAMES, [event.event.name()]);
+        // An event is never mistaken for a reply, nor a reply for an event.
+        let reply = json!({"v": 1, "id": 1, "ok": {"type": "open_tab_result"}});
+        assert!(serde_json::from_value::<EventFrame>(reply.clone()).is_err());
+        assert!(serde_json::from_value::<Reply>(serde_json::to_value(&event).expect("v")).is_err());
+        assert!(serde_json::from_value::<Reply>(reply).is_ok());
+    }
+
+    #[test]
+    fn open_tab_result_carries_ok_or_err_beside_its_type() {
+        let ok: Envelope = serde_json::from_value(json!({"v": 1, "id": 9, "type": "open_tab_result",
+            "event_id": 4, "ok": {"profile": "prod", "tab_id": 7, "container": "firefox-container-2"}}))
+        .expect("parses");
+        assert_eq!(
+            ok.request,
+            Request::OpenTabResult(OpenTabResult {
+                event_id: 4,
+                outcome: TabOutcome::Ok(OpenedTab {
+                    profile: "prod".into(),
+                    tab_id: 7,
+                    place: Place::Container("firefox-container-2".into()),
+                }),
+            })
+        );
+        let err = Envelope::new(
+            10,
+            Request::OpenTabResult(OpenTabResult {
+                event_id: 5,
+                outcome: TabOutcome::Err(ProtocolError::new(ErrorCode::BrowserApiFailed, "m", "h")),
+            }),
+        );
+        let value = serde_json::to_value(&err).expect("serialises");
+        assert_eq!(
+            value,
+            json!({"v": 1, "id": 10, "type": "open_tab_result", "event_id": 5,
+                   "err": {"code": "browser_api_failed", "message": "m", "hint": "h"}})
+        );
+        assert_eq!(
+            serde_json::from_value::<Envelope>(value).expect("parses"),
+            err
+        );
+        let answer = Reply::ok(10, Response::OpenTabResult);
+        assert_eq!(
+            serde_json::to_value(&answer).expect("serialises"),
+            json!({"v": 1, "id": 10, "ok": {"type": "open_tab_result"}})
+        );
+    }
+
+    #[test]
+    fn opened_in_browser_flattens_the_tab_and_has_no_url() {
+        let ok = Response::OpenInBrowser(OpenedInBrowser {
+            browser: Browser::Chromium,
+            tab: OpenedTab {
+                profile: "prod".into(),
+                tab_id: 3,
+                place: Place::Group(8),
+            },
+            account_id: Some("111111111111".into()),
+            role: Some("Admin".into()),
+        });
+        let value = serde_json::to_value(&ok).expect("serialises");
+        assert_eq!(
+            value,
+            json!({"type": "open_in_browser", "browser": "chromium", "profile": "prod",
+                   "tab_id": 3, "group": 8, "account_id": "111111111111", "role": "Admin"})
+        );
+        assert_eq!(
+            serde_json::from_value::<Response>(value).expect("parses"),
+            ok
+        );
     }
 }

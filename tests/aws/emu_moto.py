@@ -274,7 +274,35 @@ def virtual_mfa_device(serial: str):
     return None
 
 
+def _query_protocol_auth_errors() -> None:
+    """moto renders its IAM-auth refusals (bad signature, unknown key, policy denial) in
+    EC2's `<ErrorResponse><Errors><Error>` shape; STS and IAM speak the query protocol,
+    `<ErrorResponse><Error>`, which is what the AWS SDKs parse. Re-render them as STS would."""
+    from xmltodict import unparse
+
+    from moto.core import exceptions as core
+
+    for cls in (
+        core.SignatureDoesNotMatchError,
+        core.InvalidClientTokenIdError,
+        core.AccessDeniedError,
+        core.AuthFailureError,
+    ):
+        original = cls.__init__
+
+        def __init__(self, *args, _original=original, **kwargs):
+            _original(self, *args, **kwargs)
+            error = {"Type": "Sender", "Code": self.error_type, "Message": self.message}
+            self.description = unparse(
+                {"ErrorResponse": {"Error": error, "RequestId": random_session_token()[:36]}},
+                full_document=True,
+            )
+
+        cls.__init__ = __init__
+
+
 def install() -> None:
+    _query_protocol_auth_errors()
     TokenResponse.assume_role = _assume_role
     TokenResponse.get_federation_token = _get_federation_token
     TokenResponse.get_session_token = _get_session_token

@@ -69,7 +69,11 @@ def seed_demo(endpoint: str) -> dict:
         UserName=USER_NAME,
         PolicyName="assume-demo-roles",
         PolicyDocument=_doc(
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": list(roles.values())},
+            {
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Resource": [*roles.values(), f"arn:aws:iam::{USER_ACCOUNT}:role/{PARTNER_ROLE}"],
+            },
             {
                 "Effect": "Allow",
                 "Action": ["sts:GetFederationToken", "sts:GetSessionToken", "sts:GetCallerIdentity"],

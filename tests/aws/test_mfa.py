@@ -40,3 +40,29 @@ def test_session_credentials_can_assume_a_role(fresh_emu):
 def test_partner_role_is_seeded_with_its_external_id(fresh_emu):
     assert fresh_emu.info["roles"]["partner"].endswith(":role/Partner")
     assert fresh_emu.info["partner_external_id"] == "roleport-ext-42"
+
+
+def test_iam_auth_refusals_use_the_query_protocol_error_shape(fresh_emu):
+    """The Rust SDK parses only STS's own shape; moto's default (EC2's) would hide the code."""
+    import urllib.error
+    import urllib.request
+
+    moto = fresh_emu.info["moto"]
+    reset = urllib.request.Request(f"{moto}/moto-api/reset-auth", data=b"0", headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(reset).read()
+    with pytest.raises(ClientError) as denied:
+        fresh_emu.sts().assume_role(RoleArn="arn:aws:iam::444444444444:role/Nope", RoleSessionName="xy")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    forged = urllib.request.Request(
+        f"{moto}/",
+        data=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFORGED0000000000/20260101/us-east-1/sts/aws4_request, "
+            "SignedHeaders=host, Signature=00",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged)
+    body = refused.value.read().decode()
+    assert "<ErrorResponse><Error>" in body.replace("\n", "") and "<Errors>" not in body, body

@@ -2,8 +2,8 @@
 // an AWS config, the host registered with `roleport host install`, and real browsers with the
 // built extension loaded. Every test gets fresh state; nothing touches the developer's HOME.
 
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -65,6 +65,8 @@ export function browserEnv(aws, home) {
     ROLEPORT_CONSOLE_URL: aws.console,
     ROLEPORT_RECORD_FRAMES: join(home, 'frames.jsonl'),
     ROLEPORT_LOG: 'info',
+    // The host's socket for `roleport open` lives in the test's HOME, never the user's.
+    ROLEPORT_RUNTIME_DIR: join(home, 'run'),
   };
 }
 
@@ -73,11 +75,20 @@ export function roleport(args, env) {
   return execFileSync(HOST_BIN, args, { env, encoding: 'utf8' });
 }
 
+/** Runs the CLI without blocking the test (the browser keeps working meanwhile); never throws. */
+export function roleportAsync(args, env) {
+  return new Promise((resolve) => {
+    execFile(HOST_BIN, args, { env, encoding: 'utf8', timeout: 120000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Fails if any frame the host sent to the browser holds a credential moto issued. */
-export async function assertNoCredentialsInFrames(aws, home) {
+export async function assertNoCredentialsInFrames(aws, home, { expect = '"open_console"' } = {}) {
   const framesFile = join(home, 'frames.jsonl');
   const frames = existsSync(framesFile) ? readFileSync(framesFile, 'utf8') : '';
-  if (!frames.includes('"open_console"')) throw new Error('canary saw no open_console frame: nothing was checked');
+  if (!frames.includes(expect)) throw new Error(`canary saw no ${expect} frame: nothing was checked`);
   const issued = await aws.issued();
   const secrets = issued.flatMap((c) => [c.access_key_id, c.secret_access_key, c.session_token]).filter(Boolean);
   if (secrets.length === 0) throw new Error('canary got no issued credentials from the stub');
@@ -87,6 +98,14 @@ export async function assertNoCredentialsInFrames(aws, home) {
     }
   }
   return secrets.length;
+}
+
+/** The socket a running `browser` host listens on for `roleport open` (see browserEnv), or null. */
+export function hostSocket(env, browser) {
+  const dir = env.ROLEPORT_RUNTIME_DIR;
+  if (!dir || !existsSync(dir)) return null;
+  const name = readdirSync(dir).find((f) => f.startsWith(`${browser}-`) && f.endsWith('.sock'));
+  return name ? join(dir, name) : null;
 }
 
 export function cleanup(...dirs) {

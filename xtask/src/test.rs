@@ -7,6 +7,32 @@ use anyhow::Result;
 
 use crate::{build, netns, sh};
 
+/// `cmd` inside a throwaway D-Bus session with gnome-keyring unlocked, so the store's tests
+/// use a real Secret Service (toolchain notes §9). gnome-keyring keeps its files in a fresh
+/// directory under target/, never in the user's own keyring; `ROLEPORT_TEST_SECRET_SERVICE=1`
+/// tells the tests that this session is theirs to use.
+fn with_secret_service(cmd: &Command) -> Result<Command> {
+    let data = sh::target_dir().join("test-keyring");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    let mut wrapped = Command::new("dbus-run-session");
+    wrapped
+        .args(["--", "sh", "-c"])
+        .arg(concat!(
+            r#"d="$1"; shift; "#,
+            r#"eval "$(printf pw | XDG_DATA_HOME="$d" gnome-keyring-daemon --unlock --components=secrets)"; "#,
+            r#"ROLEPORT_TEST_SECRET_SERVICE=1 exec "$@""#
+        ))
+        .arg("sh")
+        .arg(&data)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    Ok(wrapped)
+}
+
 /// Runs every suite; stops at the first that fails.
 pub fn run() -> Result<()> {
     build::run(build::Options::default())?;
@@ -28,7 +54,9 @@ pub fn run() -> Result<()> {
         "warnings",
     ]))?;
     println!("test: unit tests and host integration tests (against moto and the stubs)");
-    sh::run(cargo().args(["test", "--workspace"]))?;
+    sh::run(&mut with_secret_service(
+        cargo().args(["test", "--workspace"]),
+    )?)?;
     println!("test: the emulator's own tests (boto3 against moto and the stubs)");
     sh::run(
         Command::new(root.join("tests/.venv/bin/python"))

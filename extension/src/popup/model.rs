@@ -353,7 +353,11 @@ mod tests {
     }
 
     fn mfa_error(code: ErrorCode) -> ProtocolError {
-        ProtocolError::new(code, "profile `prod` needs the code of arn:aws:iam::1:mfa/alice", "Enter it.")
+        ProtocolError::new(
+            code,
+            "profile `prod` needs the code of arn:aws:iam::1:mfa/alice",
+            "Enter it.",
+        )
     }
 
     #[test]
@@ -367,7 +371,10 @@ mod tests {
         assert_eq!(model.error, None, "a first prompt is not an error");
         assert_eq!(
             model.update(Msg::SubmitMfa(" 123 456 ".into())),
-            Some(PopupRequest::Open { profile: "prod".into(), mfa_code: Some("123456".into()) })
+            Some(PopupRequest::Open {
+                profile: "prod".into(),
+                mfa_code: Some("123456".into())
+            })
         );
     }
 
@@ -379,8 +386,15 @@ mod tests {
         let first = model.mfa.as_ref().map(|m| m.serial);
         model.update(Msg::SubmitMfa("000000".into()));
         model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaInvalid))));
-        assert_eq!(model.error.as_ref().map(|e| e.code), Some(ErrorCode::MfaInvalid));
-        assert_ne!(model.mfa.as_ref().map(|m| m.serial), first, "the field is cleared");
+        assert_eq!(
+            model.error.as_ref().map(|e| e.code),
+            Some(ErrorCode::MfaInvalid)
+        );
+        assert_ne!(
+            model.mfa.as_ref().map(|m| m.serial),
+            first,
+            "the field is cleared"
+        );
         assert_eq!(model.mfa.as_ref().map(|m| m.profile.as_str()), Some("prod"));
     }
 
@@ -403,8 +417,15 @@ mod tests {
         assert_eq!(model.mfa, None);
         model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
         model.update(Msg::SubmitMfa("123456".into()));
-        model.update(Msg::Opened(Ok(OpenedTab { profile: "dev".into(), tab_id: 1, place: Place::Group(2) })));
-        assert_eq!((model.mfa.clone(), model.opened.as_deref()), (None, Some("dev")));
+        model.update(Msg::Opened(Ok(OpenedTab {
+            profile: "dev".into(),
+            tab_id: 1,
+            place: Place::Group(2),
+        })));
+        assert_eq!(
+            (model.mfa.clone(), model.opened.as_deref()),
+            (None, Some("dev"))
+        );
         model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
         model.update(Msg::CancelMfa);
         assert_eq!((model.mfa.clone(), model.error.clone()), (None, None));

@@ -95,7 +95,11 @@ impl View {
         };
         let id = format!("{}:{}", prompt.profile, prompt.serial);
         let current = self.mfa_slot.first_element_child();
-        if current.and_then(|f| f.get_attribute("data-prompt")).as_deref() == Some(id.as_str()) {
+        if current
+            .and_then(|f| f.get_attribute("data-prompt"))
+            .as_deref()
+            == Some(id.as_str())
+        {
             return Ok(());
         }
         self.mfa_slot.set_text_content(None);

@@ -1,7 +1,14 @@
 //! The command line: one module per command. `main` also recognises a browser's arguments
 //! and then serves native messaging instead.
 
+mod audit;
+mod doctor;
+mod exec;
+mod explain;
 mod host_cmd;
+mod keys;
+mod mfa_prompt;
+mod open;
 mod profiles;
 
 use std::io::Write;
@@ -37,6 +44,26 @@ enum Command {
     List(profiles::ListArgs),
     /// Print a one-time console sign-in URL for a profile (valid 15 minutes, single use).
     Url(profiles::UrlArgs),
+    /// Open a profile's console in the running browser, in its container / tab group.
+    Open(open::OpenArgs),
+    /// List the `--service` shortcuts and the console page each opens.
+    Services(open::ServicesArgs),
+    /// Show the audit log: credentials issued and consoles opened (never secrets).
+    Audit(audit::AuditArgs),
+    /// Show how a profile resolves: its source and the roles it assumes (no secrets).
+    Explain(explain::ExplainArgs),
+    /// Run a command with a profile's credentials in its environment.
+    Exec(exec::ExecArgs),
+    /// Print a profile's credentials as `credential_process` JSON (for ~/.aws/config).
+    CredentialProcess(exec::CredentialProcessArgs),
+    /// Store a profile's long-term keys in the OS keyring (or the encrypted file).
+    Add(keys::AddArgs),
+    /// Forget a profile's stored keys.
+    Remove(keys::RemoveArgs),
+    /// List the profiles whose keys roleport's store holds (names only).
+    Keys(keys::KeysArgs),
+    /// Check the setup: config, key store, plaintext keys, browser registration.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs roleport with the process's arguments.
@@ -50,6 +77,16 @@ pub fn main() -> ExitCode {
         Command::Host { action } => host_cmd::run(action),
         Command::List(args) => profiles::list(args),
         Command::Url(args) => profiles::url(args),
+        Command::Open(args) => open::open(args),
+        Command::Services(args) => open::list_services(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Exec(args) => exec::exec(args),
+        Command::CredentialProcess(args) => exec::credential_process(args),
+        Command::Add(args) => keys::add(args),
+        Command::Remove(args) => keys::remove(args),
+        Command::Keys(args) => keys::keys(args),
+        Command::Doctor(args) => doctor::run(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("roleport: {e:#}");
@@ -110,7 +147,8 @@ fn run_native(caller: Caller) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(native::serve(
+    rt.block_on(crate::ipc::serve_browser(
+        caller.browser(),
         std::io::stdin(),
         std::io::stdout(),
         service,

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use roleport_protocol::{OpenConsole, Request, Response};
 
+use super::mfa_prompt::with_mfa;
+use crate::audit::Requester;
 use crate::federation::Endpoints;
 use crate::service::Service;
 
@@ -27,6 +29,10 @@ pub struct UrlArgs {
     /// Console page to land on (a console URL or a path such as /ec2/home).
     #[arg(long)]
     destination: Option<String>,
+    /// The current MFA code, when the profile's source has an MFA device (else roleport asks
+    /// on the terminal).
+    #[arg(long)]
+    mfa_code: Option<String>,
 }
 
 /// Runs `roleport list`.
@@ -50,23 +56,31 @@ pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `roleport url`: the URL is a one-time secret, so it goes to stdout alone.
 pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
-    let request = Request::OpenConsole(OpenConsole {
-        profile: args.profile,
-        region: args.region,
-        destination: args.destination,
-        mfa_code: None,
-    });
-    let Response::OpenConsole(ok) = self::request(request)? else {
-        anyhow::bail!("unexpected answer to open_console");
-    };
-    writeln!(std::io::stdout().lock(), "{}", ok.url)?;
+    let endpoints = Endpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let service = Service::new(endpoints)?;
+    let opened = super::runtime()?
+        .block_on(with_mfa(args.mfa_code, |mfa_code| {
+            let open = OpenConsole {
+                profile: args.profile.clone(),
+                region: args.region.clone(),
+                destination: args.destination.clone(),
+                mfa_code,
+                service: None,
+            };
+            service.open_console(open, Requester::Cli)
+        }))
+        .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.hint()).context(e.code()))?;
+    for notice in &opened.notices {
+        eprintln!("roleport: {notice}");
+    }
+    writeln!(std::io::stdout().lock(), "{}", opened.url)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Answers one request in-process, as the host would for the extension.
 pub fn request(req: Request) -> anyhow::Result<Response> {
     let endpoints = Endpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let service = Service::new(endpoints)?;
+    let service = Service::new(endpoints)?.with_requester(Requester::Cli);
     super::runtime()?
         .block_on(service.handle(req))
         .map_err(|e| anyhow::anyhow!("{}\nhint: {}", e.message, e.hint).context(e.code))

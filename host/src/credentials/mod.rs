@@ -1,14 +1,43 @@
-//! Runs a [`Plan`] against STS: the temporary credentials a console session is made from.
+//! Runs a [`Plan`]: the source's credentials, then each role in turn (STS), and for the
+//! console the temporary credentials a session is made from.
 //!
-//! Long-term keys cannot sign in to the console, so a plan without roles goes through
-//! GetFederationToken; a plan with roles assumes each in turn (role chaining).
+//! Long-term keys cannot sign in to the console, so a plan without roles whose source gives
+//! long-term keys goes through GetFederationToken; a source that already gives temporary
+//! credentials (a session token) is federated as it is.
 
+mod ambient;
+pub mod mfa;
+pub mod process;
 mod sts;
 
 use aws_credential_types::Credentials;
 
-use crate::config::Plan;
+use crate::audit::{self, Requester};
+use crate::config::{Plan, Source};
 use crate::error::HostError;
+use mfa::{MfaSessions, MfaSource};
+
+/// Credentials with what is known about them.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The credentials.
+    pub credentials: Credentials,
+    /// When they expire, RFC 3339 (`None` for long-term keys, or when the source did not say).
+    pub expires_at: Option<String>,
+    /// Their account, when the source said (`AccountId` of a credential process, …).
+    pub account_id: Option<String>,
+}
+
+impl Issued {
+    /// Temporary credentials carry a session token; only those can go to the sign-in
+    /// endpoint without GetFederationToken.
+    pub fn is_temporary(&self) -> bool {
+        self.credentials.session_token().is_some()
+    }
+}
+
+/// What a plan's source gives, before any role: see [`source_credentials`].
+pub type RootCredentials = Issued;
 
 /// Temporary credentials for one console session, and what they are for.
 #[derive(Debug)]
@@ -26,15 +55,174 @@ pub struct SessionCredentials {
     pub console_duration: Option<i32>,
     /// When the credentials expire, RFC 3339.
     pub expires_at: Option<String>,
+    /// Things the person should know (a duration that had to be shortened).
+    pub notices: Vec<String>,
+}
+
+/// Runs the plan's source: keys as they are, a credential process, the environment, IMDS or
+/// ECS. SSO is resolved but cannot run yet: that is a coded error, never a fake success.
+pub async fn source_credentials(plan: &Plan) -> Result<RootCredentials, HostError> {
+    match &plan.source {
+        Source::StaticKeys { credentials, .. } | Source::StoredKeys { credentials, .. } => {
+            Ok(Issued {
+                credentials: credentials.clone(),
+                expires_at: None,
+                account_id: None,
+            })
+        }
+        Source::Process { profile, command } => {
+            process::run(profile, command, process::TIMEOUT).await
+        }
+        Source::Ambient { profile, kind } => ambient::fetch(profile, *kind).await,
+        Source::Sso(sso) => Err(HostError::SourceUnsupported {
+            profile: sso.profile.clone(),
+            what: "IAM Identity Center (SSO)".into(),
+            meanwhile: format!(
+                "SSO sign-in is not supported by roleport yet. Meanwhile run `aws sso login \
+                 --profile {p}`, then open a profile that has `credential_process = aws \
+                 configure export-credentials --profile {p} --format process`.",
+                p = sso.profile
+            ),
+        }),
+    }
+}
+
+/// Who is asking, and what they can supply: threaded through a plan's run so MFA sessions
+/// are shared and every credential issued is audited with its requester.
+pub struct Context<'a> {
+    /// Popup, CLI or exec (for the audit log).
+    pub requester: Requester,
+    /// MFA sessions of this process.
+    pub mfa: &'a MfaSessions,
+    /// The code the person typed, after an `mfa_required` answer.
+    pub mfa_code: Option<&'a str>,
+}
+
+/// The plan's final credentials for programs (`roleport exec`, `roleport credential-process`):
+/// the source's, then every role assumed in turn. No GetFederationToken: that is for the
+/// console only.
+pub async fn for_programs(plan: &Plan, ctx: &Context<'_>) -> Result<Issued, HostError> {
+    let region = region(plan);
+    let (root, root_is_role) = root_for_roles(plan, &region, ctx).await?;
+    Ok(assume_roles(plan, &region, root, root_is_role, ctx)
+        .await?
+        .0)
+}
+
+/// The credentials the first role is assumed with: the source's own, or — when the source
+/// has an MFA device — its MFA session (one code per source, reused for every role).
+/// The flag says whether they may be a role session (so the first hop is role chaining).
+async fn root_for_roles(
+    plan: &Plan,
+    region: &str,
+    ctx: &Context<'_>,
+) -> Result<(Issued, bool), HostError> {
+    let root = source_credentials(plan).await?;
+    let serial = plan
+        .source_mfa_serial
+        .as_deref()
+        .or_else(|| plan.roles.first().and_then(|r| r.mfa_serial.as_deref()));
+    match serial {
+        Some(serial) if !plan.roles.is_empty() && !root.is_temporary() => {
+            let fresh = ctx.mfa_code.is_some();
+            let source = MfaSource {
+                profile: &plan.source_profile,
+                keys: &root.credentials,
+                serial,
+            };
+            let session = ctx
+                .mfa
+                .session(source, &plan.profile, region, ctx.mfa_code)
+                .await?;
+            if fresh {
+                let mut record =
+                    audit::Record::now(audit::Event::Credentials, &plan.profile, ctx.requester);
+                record.action = Some("GetSessionToken".into());
+                audit::append(&record);
+            }
+            let issued = Issued {
+                credentials: session,
+                expires_at: None,
+                account_id: None,
+            };
+            Ok((issued, false))
+        }
+        _ => {
+            // Instance, container and SSO credentials are role sessions; a process may
+            // hand out either. Assume the worst: AWS refuses what chaining forbids.
+            let temporary = root.is_temporary();
+            Ok((root, temporary))
+        }
+    }
+}
+
+/// Assumes each role of the plan in turn, starting from `from`; `from_role` says whether
+/// `from` may be a role session. Returns the last credentials and any notices.
+async fn assume_roles(
+    plan: &Plan,
+    region: &str,
+    from: Issued,
+    from_role: bool,
+    ctx: &Context<'_>,
+) -> Result<(Issued, Vec<String>), HostError> {
+    let mut current = from;
+    let mut chained = from_role;
+    let mut source_identity: Option<String> = None;
+    let mut notices = Vec::new();
+    for step in &plan.roles {
+        // Once set, SourceIdentity sticks to every later session of the chain.
+        source_identity = source_identity.or_else(|| step.source_identity.clone());
+        let assumed = sts::assume_role(
+            step,
+            region,
+            current.credentials,
+            chained,
+            source_identity.as_deref(),
+        )
+        .await?;
+        let mut record =
+            audit::Record::now(audit::Event::Credentials, &plan.profile, ctx.requester);
+        record.action = Some("AssumeRole".into());
+        record.account_id = Some(step.role_arn.account_id.clone());
+        record.role = Some(step.role_arn.role_name.clone());
+        record.session_name = Some(assumed.session_name);
+        record.source_identity.clone_from(&source_identity);
+        audit::append(&record);
+        notices.extend(assumed.notice);
+        current = Issued {
+            credentials: assumed.credentials,
+            expires_at: assumed.expires_at,
+            account_id: Some(step.role_arn.account_id.clone()),
+        };
+        chained = true;
+    }
+    Ok((current, notices))
 }
 
 /// Obtains the console credentials a plan describes.
-pub async fn obtain(plan: &Plan) -> Result<SessionCredentials, HostError> {
+pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials, HostError> {
     let partition = partition(plan);
     let region = region(plan);
-
-    if plan.roles.is_empty() {
-        let token = sts::federation_token(plan, &region).await?;
+    let Some(last) = plan.roles.last() else {
+        let root = source_credentials(plan).await?;
+        if root.is_temporary() {
+            return Ok(SessionCredentials {
+                credentials: root.credentials,
+                account_id: root.account_id,
+                role: None,
+                partition,
+                console_duration: None,
+                expires_at: root.expires_at,
+                notices: Vec::new(),
+            });
+        }
+        let token = sts::federation_token(plan, &region, root.credentials).await?;
+        let mut record =
+            audit::Record::now(audit::Event::Credentials, &plan.profile, ctx.requester);
+        record.action = Some("GetFederationToken".into());
+        record.account_id.clone_from(&token.account_id);
+        record.session_name = Some(sts::federation_name());
+        audit::append(&record);
         return Ok(SessionCredentials {
             credentials: token.credentials,
             account_id: token.account_id,
@@ -42,28 +230,21 @@ pub async fn obtain(plan: &Plan) -> Result<SessionCredentials, HostError> {
             partition,
             console_duration: None,
             expires_at: token.expires_at,
+            notices: Vec::new(),
         });
-    }
-    let mut current = plan.source.clone();
-    let mut last = None;
-    for step in &plan.roles {
-        let (creds, expires_at) = sts::assume_role(step, &region, current).await?;
-        current = creds;
-        last = Some((step, expires_at));
-    }
-    let (step, expires_at) = last.ok_or_else(|| HostError::Sts {
-        action: "AssumeRole",
-        profile: plan.profile.clone(),
-        detail: "no role to assume".into(),
-    })?;
-    let chained = plan.roles.len() > 1;
+    };
+    let (root, root_is_role) = root_for_roles(plan, &region, ctx).await?;
+    // The sign-in endpoint refuses SessionDuration for chained sessions: ask for none then.
+    let chained = plan.roles.len() > 1 || root_is_role;
+    let (done, notices) = assume_roles(plan, &region, root, root_is_role, ctx).await?;
     Ok(SessionCredentials {
-        credentials: current,
-        account_id: Some(step.role_arn.account_id.clone()),
-        role: Some(step.role_arn.role_name.clone()),
+        credentials: done.credentials,
+        account_id: Some(last.role_arn.account_id.clone()),
+        role: Some(last.role_arn.role_name.clone()),
         partition,
-        console_duration: if chained { None } else { step.duration_seconds },
-        expires_at,
+        console_duration: if chained { None } else { last.duration_seconds },
+        expires_at: done.expires_at,
+        notices,
     })
 }
 

@@ -4,6 +4,7 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::primitives::DateTimeFormat;
+use aws_sdk_sts::types::Tag;
 use aws_types::region::Region;
 
 use crate::config::{Plan, RoleStep};
@@ -26,25 +27,118 @@ async fn sts_client(profile: &str, region: &str, creds: Credentials) -> aws_sdk_
     aws_sdk_sts::Client::new(&config)
 }
 
-/// AssumeRole for one step of a plan.
+/// What one AssumeRole gave, and what it was asked with (for the audit log).
+pub struct Assumed {
+    /// The role's temporary credentials.
+    pub credentials: Credentials,
+    /// When they expire, RFC 3339.
+    pub expires_at: Option<String>,
+    /// The RoleSessionName sent.
+    pub session_name: String,
+    /// Why the asked duration was shortened, if it was.
+    pub notice: Option<String>,
+}
+
+/// AssumeRole for one step of a plan. `chained`: `from` are role credentials, so AWS caps
+/// the session at an hour. `source_identity` is the one set earlier in the chain, if any:
+/// AWS refuses a change of it once set.
 pub async fn assume_role(
     step: &RoleStep,
     region: &str,
     from: Credentials,
-) -> Result<(Credentials, Option<String>), HostError> {
+    chained: bool,
+    source_identity: Option<&str>,
+) -> Result<Assumed, HostError> {
+    let (duration, notice) = chained_duration(step, chained);
+    if let Some(n) = &notice {
+        tracing::warn!("{n}");
+    }
+    let session_name = session_name(step.role_session_name.as_deref());
+    let tags: Vec<Tag> = step
+        .tags
+        .iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
     let client = sts_client(&step.profile, region, from).await;
     let out = client
         .assume_role()
         .role_arn(&step.role_arn.arn)
-        .role_session_name(session_name(step.role_session_name.as_deref()))
+        .role_session_name(&session_name)
         .set_external_id(step.external_id.clone())
-        .set_duration_seconds(step.duration_seconds)
+        .set_duration_seconds(duration)
+        .set_source_identity(source_identity.map(str::to_owned))
+        .set_tags((!tags.is_empty()).then_some(tags))
+        .set_transitive_tag_keys(
+            (!step.transitive_tag_keys.is_empty()).then(|| step.transitive_tag_keys.clone()),
+        )
         .send()
         .await
         .map_err(|e| sts_error("AssumeRole", &step.profile, e))?;
     let creds = out.credentials().ok_or_else(|| HostError::Sts {
         action: "AssumeRole",
         profile: step.profile.clone(),
+        detail: "STS answered without credentials".into(),
+    })?;
+    let (credentials, expires_at) = temporary(creds);
+    Ok(Assumed {
+        credentials,
+        expires_at,
+        session_name,
+        notice,
+    })
+}
+
+/// Role chaining caps a session at one hour: AWS refuses a longer DurationSeconds rather
+/// than shortening it, so roleport shortens it and says so.
+pub const CHAINED_MAX_SECONDS: i32 = 3600;
+
+/// The DurationSeconds to ask for, and a notice when it had to be shortened.
+pub fn chained_duration(step: &RoleStep, chained: bool) -> (Option<i32>, Option<String>) {
+    match step.duration_seconds {
+        Some(d) if chained && d > CHAINED_MAX_SECONDS => (
+            Some(CHAINED_MAX_SECONDS),
+            Some(format!(
+                "profile `{}` asks for {d} s, but a role assumed from another role lasts at most \
+                 1 hour: the session was capped at 3600 s",
+                step.profile
+            )),
+        ),
+        other => (other, None),
+    }
+}
+
+/// GetSessionToken with an MFA code: the session every role of an MFA source is assumed
+/// from, so the person types one code per source, not one per role.
+pub async fn session_token(
+    profile: &str,
+    region: &str,
+    from: Credentials,
+    serial: &str,
+    code: &str,
+) -> Result<(Credentials, Option<String>), HostError> {
+    let client = sts_client(profile, region, from).await;
+    let out = client
+        .get_session_token()
+        .serial_number(serial)
+        .token_code(code)
+        .send()
+        .await
+        .map_err(|e| {
+            let refused_code = e.code() == Some("AccessDenied")
+                && e.message()
+                    .is_some_and(|m| m.contains("MultiFactorAuthentication"));
+            if refused_code {
+                HostError::MfaInvalid {
+                    profile: profile.to_owned(),
+                    serial: serial.to_owned(),
+                }
+            } else {
+                sts_error("GetSessionToken", profile, e)
+            }
+        })?;
+    let creds = out.credentials().ok_or_else(|| HostError::Sts {
+        action: "GetSessionToken",
+        profile: profile.to_owned(),
         detail: "STS answered without credentials".into(),
     })?;
     Ok(temporary(creds))
@@ -61,8 +155,12 @@ pub struct FederationToken {
 }
 
 /// GetFederationToken with the plan's long-term keys: the only way such keys reach the console.
-pub async fn federation_token(plan: &Plan, region: &str) -> Result<FederationToken, HostError> {
-    let client = sts_client(&plan.source_profile, region, plan.source.clone()).await;
+pub async fn federation_token(
+    plan: &Plan,
+    region: &str,
+    keys: Credentials,
+) -> Result<FederationToken, HostError> {
+    let client = sts_client(&plan.source_profile, region, keys).await;
     let out = client
         .get_federation_token()
         .name(federation_name())
@@ -139,7 +237,8 @@ fn session_name(configured: Option<&str>) -> String {
     }
 }
 
-fn federation_name() -> String {
+/// The name GetFederationToken is called with (shows in CloudTrail as the federated user).
+pub fn federation_name() -> String {
     sanitize(&format!("roleport-{}", local_user()), 32)
 }
 

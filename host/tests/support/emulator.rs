@@ -72,6 +72,72 @@ impl Emulator {
             .to_owned()
     }
 
+    /// Switches on moto's IAM authorisation: from now on, signatures, identity policies and
+    /// same-account trust policies (ExternalId) are checked.
+    pub fn enforce_iam(&self) {
+        use std::io::{Read, Write};
+        let url = url::Url::parse(&self.get("moto")).expect("moto url");
+        let addr = format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().expect("port")
+        );
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        // moto reads the body only as text/plain; "0" = no more unauthenticated calls.
+        let req = format!(
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
+             Content-Length: 1\r\nConnection: close\r\n\r\n0"
+        );
+        stream.write_all(req.as_bytes()).expect("send");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("read");
+        assert!(
+            reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
+            "{reply}"
+        );
+    }
+
+    /// The current code of alice's virtual MFA device.
+    pub fn totp(&self) -> String {
+        let serial = self.info["mfa"]["serial"].as_str().expect("mfa serial");
+        let url = format!(
+            "http://127.0.0.1:{}/_stub/totp?serial={}",
+            self.info["port"],
+            url::form_urlencoded::byte_serialize(serial.as_bytes()).collect::<String>()
+        );
+        let (status, _, body) = ureq_get(&url, None);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["code"].as_str().expect("code").to_owned()
+    }
+
+    /// Form bodies of the STS calls moto received with `Action=<action>` (its recorder).
+    pub fn recorded(&self, action: &str) -> Vec<String> {
+        let (_, _, body) = ureq_get(
+            &format!("{}/moto-api/recorder/download-recording", self.get("moto")),
+            None,
+        );
+        body.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|e| {
+                let body = e["body"].as_str()?;
+                // The recorder base64-encodes bodies it considers binary (form posts included).
+                if e["body_encoded"].as_bool() == Some(true) {
+                    use base64::Engine;
+                    let raw = base64::engine::general_purpose::STANDARD
+                        .decode(body)
+                        .ok()?;
+                    String::from_utf8(raw).ok()
+                } else {
+                    Some(body.to_owned())
+                }
+            })
+            .filter(|b| {
+                b.contains(&format!("Action={action}&")) || b.ends_with(&format!("Action={action}"))
+            })
+            .collect()
+    }
+
     /// The environment a browser would give the host.
     pub fn host_env(&self, env: super::HostEnv) -> super::HostEnv {
         env.var("AWS_ENDPOINT_URL_STS", &self.get("moto"))

@@ -59,6 +59,8 @@ impl HostEnv {
             .env("HOME", home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // The socket for `roleport open` stays in the test's HOME, not the user's runtime dir.
+            .env("ROLEPORT_RUNTIME_DIR", home.path().join("run"))
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -1,0 +1,203 @@
+//! `roleport explain PROFILE [--json]`: the steps roleport would take for a profile, without
+//! taking them. Nothing secret is shown: no key, no token, no command line, no output.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+use crate::config::{AwsConfig, FileKind, Plan, RoleStep, Source};
+use crate::error::HostError;
+
+/// `roleport explain`.
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// Profile name from ~/.aws/config or ~/.aws/credentials.
+    profile: String,
+    /// Print JSON (the shape the config corpus test compares with botocore).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `roleport explain`. Exit status 1 when the profile does not resolve.
+pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let plan = super::runtime()?.block_on(async {
+        let config = AwsConfig::load().await?;
+        config.plan(&args.profile)
+    });
+    let mut out = std::io::stdout().lock();
+    match (plan, args.json) {
+        (Ok(plan), true) => writeln!(out, "{}", plan_json(&plan))?,
+        (Ok(plan), false) => write!(out, "{}", plan_text(&plan))?,
+        (Err(e), true) => {
+            writeln!(
+                out,
+                "{}",
+                json!({"profile": args.profile, "error": error_json(&e)})
+            )?;
+            return Ok(ExitCode::FAILURE);
+        }
+        (Err(e), false) => {
+            eprintln!("roleport: {e} ({})\nhint: {}", e.code(), e.hint());
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plan as JSON.
+pub fn plan_json(plan: &Plan) -> Value {
+    json!({
+        "profile": plan.profile,
+        "region": plan.region,
+        "source": source_json(plan),
+        "roles": plan.roles.iter().map(role_json).collect::<Vec<_>>(),
+    })
+}
+
+fn source_json(plan: &Plan) -> Value {
+    let mut v = json!({"kind": plan.source.kind_name(), "profile": plan.source.profile()});
+    let extra = match &plan.source {
+        Source::StaticKeys { file, .. } => json!({
+            "file": file_name(*file),
+            "mfa_serial": plan.source_mfa_serial,
+        }),
+        Source::StoredKeys { .. } | Source::Process { .. } => {
+            json!({"mfa_serial": plan.source_mfa_serial})
+        }
+        Source::Ambient { .. } => json!({}),
+        Source::Sso(sso) => json!({
+            "sso_session": sso.session,
+            "start_url": sso.start_url,
+            "sso_region": sso.region,
+            "account_id": sso.account_id,
+            "role_name": sso.role_name,
+        }),
+    };
+    if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+        v.extend(extra);
+    }
+    v
+}
+
+fn role_json(step: &RoleStep) -> Value {
+    json!({
+        "profile": step.profile,
+        "role_arn": step.role_arn.arn,
+        "external_id": step.external_id,
+        "mfa_serial": step.mfa_serial,
+        "role_session_name": step.role_session_name,
+        "duration_seconds": step.duration_seconds,
+        "source_identity": step.source_identity,
+        "tags": step.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+        "transitive_tag_keys": step.transitive_tag_keys,
+    })
+}
+
+/// An error as JSON: its code, a coarse kind, and the profiles it involves.
+pub fn error_json(e: &HostError) -> Value {
+    let (kind, profiles): (&str, Vec<&str>) = match e {
+        HostError::ProfileCycle { chain, .. } => {
+            ("cycle", chain.iter().map(String::as_str).collect())
+        }
+        HostError::DanglingSource { profile, missing }
+        | HostError::DanglingSsoSession { profile, missing } => {
+            ("dangling", vec![profile, missing])
+        }
+        HostError::UnknownProfile(name) => ("unknown_profile", vec![name]),
+        HostError::ProfileIncomplete { profile, .. } => ("incomplete", vec![profile]),
+        HostError::SourceUnsupported { profile, .. } => ("unsupported", vec![profile]),
+        HostError::ConfigUnreadable(_) => ("config_unreadable", vec![]),
+        _ => ("other", vec![]),
+    };
+    json!({
+        "kind": kind,
+        "code": e.code(),
+        "message": e.to_string(),
+        "hint": e.hint(),
+        "profiles": profiles,
+    })
+}
+
+fn file_name(file: FileKind) -> &'static str {
+    match file {
+        FileKind::Config => "config",
+        FileKind::Credentials => "credentials",
+    }
+}
+
+/// The plan in words, one numbered step per line.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = format!(
+        "profile {} (region {})\n",
+        plan.profile,
+        plan.region
+            .as_deref()
+            .unwrap_or("not set: us-east-1 for STS")
+    );
+    let source = match &plan.source {
+        Source::StaticKeys { profile, file, .. } => format!(
+            "long-term keys of profile `{profile}` from the {} file",
+            file_name(*file)
+        ),
+        Source::StoredKeys { profile, .. } => {
+            format!("long-term keys of profile `{profile}` from roleport's store")
+        }
+        Source::Process { profile, .. } => {
+            format!("credentials printed by the credential_process of profile `{profile}`")
+        }
+        Source::Ambient { profile, kind } => format!(
+            "credential_source = {} (named by profile `{profile}`)",
+            kind.name()
+        ),
+        Source::Sso(sso) => format!(
+            "IAM Identity Center: role {} in account {} via {} ({}) — not supported yet",
+            sso.role_name, sso.account_id, sso.start_url, sso.region
+        ),
+    };
+    out.push_str(&format!("  1. {source}\n"));
+    if let Some(serial) = &plan.source_mfa_serial {
+        out.push_str(&format!("     MFA device of the source: {serial}\n"));
+    }
+    for (i, step) in plan.roles.iter().enumerate() {
+        out.push_str(&format!(
+            "  {}. assume {} (profile `{}`)\n",
+            i + 2,
+            step.role_arn.arn,
+            step.profile
+        ));
+        let details = [
+            ("external id", step.external_id.clone()),
+            ("MFA device", step.mfa_serial.clone()),
+            ("session name", step.role_session_name.clone()),
+            ("duration", step.duration_seconds.map(|d| format!("{d} s"))),
+            ("source identity", step.source_identity.clone()),
+            (
+                "tags",
+                (!step.tags.is_empty()).then(|| {
+                    let tags: Vec<_> = step.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    tags.join(", ")
+                }),
+            ),
+            (
+                "transitive tag keys",
+                (!step.transitive_tag_keys.is_empty()).then(|| step.transitive_tag_keys.join(", ")),
+            ),
+        ];
+        for (label, value) in details {
+            if let Some(value) = value {
+                out.push_str(&format!("     {label}: {value}\n"));
+            }
+        }
+    }
+    let console = match (plan.roles.is_empty(), plan.source.temporary()) {
+        (false, _) => "signs in as the last role",
+        (true, Some(true)) => "signs in with the source's temporary credentials as they are",
+        (true, Some(false)) => "signs in through GetFederationToken (long-term keys cannot)",
+        (true, None) => {
+            "signs in directly if the credentials are temporary, else through GetFederationToken"
+        }
+    };
+    out.push_str(&format!("  console: {console}\n"));
+    out
+}
