@@ -103,8 +103,9 @@ async fn open(profile: String, mfa_code: Option<String>) -> Result<OpenedTab, Pr
         Response::OpenConsole(opened) => opened,
         other => return Err(wrong_answer("open_console", &other)),
     };
-    let tab = tabs::open(&opened.profile, &opened.url, opened.appearance).await?;
+    let mut tab = tabs::open(&opened.profile, &opened.url, opened.appearance).await?;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
+    tab.notices = opened.notices;
     Ok(tab)
 }
 

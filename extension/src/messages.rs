@@ -93,6 +93,7 @@ mod tests {
             profile: "prod".into(),
             tab_id: 4,
             place: Place::Container("firefox-container-2".into()),
+            notices: Vec::new(),
         });
         let value = serde_json::to_value(&firefox).expect("serialises");
         assert_eq!(
@@ -108,6 +109,7 @@ mod tests {
             profile: "dev".into(),
             tab_id: 9,
             place: Place::Group(3),
+            notices: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&chromium).expect("serialises"),

@@ -60,6 +60,7 @@ async fn open_in_container(
         profile: profile.to_owned(),
         tab_id,
         place: Place::Container(cookie_store_id),
+        notices: Vec::new(),
     })
 }
 
@@ -105,6 +106,7 @@ async fn open_in_group(
         profile: profile.to_owned(),
         tab_id,
         place: Place::Group(group_id),
+        notices: Vec::new(),
     })
 }
 

@@ -56,7 +56,11 @@ impl AwsConfig {
     /// Loads the files the AWS CLI would (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`,
     /// else `~/.aws/config` and `~/.aws/credentials`). Missing files are an empty config.
     pub async fn load() -> Result<AwsConfig, HostError> {
-        Self::load_with(&Fs::real(), &Env::real()).await
+        // Keys moved out of ~/.aws/credentials (`roleport add`, `doctor --move-keys`) count as
+        // if they were still there; an empty store costs one missing-file check.
+        Ok(Self::load_with(&Fs::real(), &Env::real())
+            .await?
+            .with_store(crate::store::EnvKeyStore::shared()))
     }
 
     /// Loads with an explicit file system and environment (tests).
@@ -98,17 +102,32 @@ impl AwsConfig {
 
     fn summary(&self, name: &str) -> Option<ProfileSummary> {
         let get = |key| self.files.get(name, key);
+        let stored = || matches!(self.store.lookup(name), Ok(Some(_)));
         let (kind, role) = match get("role_arn") {
             Some(arn) => (ProfileKind::AssumeRole, RoleArn::parse(arn).ok()),
             None if get("aws_access_key_id").is_some() => (ProfileKind::StaticKeys, None),
-            // SSO, credential_process and the rest need protocol kinds of their own first.
+            None if get("sso_session").is_some() || get("sso_start_url").is_some() => {
+                (ProfileKind::Sso, None)
+            }
+            None if get("credential_process").is_some() => (ProfileKind::CredentialProcess, None),
+            None if stored() => (ProfileKind::StaticKeys, None),
+            // Settings only (a region, an MFA device for other profiles): nothing to open.
             None => return None,
+        };
+        // SSO profiles name their account and role directly.
+        let sso = |key| {
+            (kind == ProfileKind::Sso)
+                .then(|| get(key).map(str::to_owned))
+                .flatten()
         };
         Some(ProfileSummary {
             name: name.to_owned(),
             kind,
-            account_id: role.as_ref().map(|r| r.account_id.clone()),
-            role: role.map(|r| r.role_name),
+            account_id: role
+                .as_ref()
+                .map(|r| r.account_id.clone())
+                .or_else(|| sso("sso_account_id")),
+            role: role.map(|r| r.role_name).or_else(|| sso("sso_role_name")),
             region: get("region").map(str::to_owned),
             appearance: self.appearance(name),
         })

@@ -145,3 +145,54 @@ fn every_issue_and_open_is_audited_without_secrets() {
     assert_eq!(String::from_utf8_lossy(&cli.stdout).lines().count(), 3);
     host.finish();
 }
+
+#[test]
+fn the_mfa_session_is_shared_across_processes_through_the_sealed_cache() {
+    let aws = Emulator::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".aws")).expect("mkdir");
+    std::fs::write(home.path().join(".aws/config"), config(&aws)).expect("config");
+    let url = |profile: &str, code: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_roleport"));
+        cmd.arg("url")
+            .arg(profile)
+            .args(code.map(|c| ["--mfa-code", c]).into_iter().flatten());
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_STS", aws.get("moto"))
+            .env("ROLEPORT_SIGNIN_URL", aws.get("signin"))
+            .env("ROLEPORT_CONSOLE_URL", aws.get("console"))
+            // The encrypted-file store, so the test needs no keyring.
+            .env("ROLEPORT_STORE", "file")
+            .env("ROLEPORT_STORE_PASSPHRASE", "correct horse battery staple")
+            .stdin(std::process::Stdio::null());
+        cmd.output().expect("roleport url")
+    };
+    let first = url("prod", Some(&aws.totp()));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = url("dev", None);
+    assert!(
+        second.status.success(),
+        "no code asked again: {}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(aws.recorded("GetSessionToken").len(), 1);
+    let cache = std::fs::read_dir(home.path().join(".local/share/roleport"))
+        .expect("store dir")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read(e.path()).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .concat();
+    let session = String::from_utf8_lossy(&cache);
+    for issued in aws.issued_secrets() {
+        assert!(
+            !session.contains(&issued),
+            "the sealed cache holds a plaintext secret"
+        );
+    }
+}

@@ -204,8 +204,12 @@ pub struct ProfileSummary {
 pub enum ProfileKind {
     /// Long-term access keys (federated through GetFederationToken).
     StaticKeys,
-    /// `role_arn` assumed from a `source_profile`.
+    /// `role_arn` assumed from a `source_profile` (or a `credential_source`).
     AssumeRole,
+    /// `credential_process`: a program prints the credentials.
+    CredentialProcess,
+    /// IAM Identity Center (`sso_session` or `sso_start_url`).
+    Sso,
 }
 
 /// Answer to `open_console`: the one-time sign-in URL and how to show its tab.
@@ -242,6 +246,9 @@ pub struct OpenedTab {
     /// The container or tab group holding it.
     #[serde(flatten)]
     pub place: Place,
+    /// What the host said the person should know about the session (e.g. a capped duration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// The isolation a tab was opened in: `{"container": "firefox-container-3"}` or `{"group": 7}`.
@@ -452,6 +459,7 @@ mod tests {
                     profile: "p".into(),
                     tab_id: 2,
                     place: Place::Group(3),
+                    notices: Vec::new(),
                 }),
             }),
         ];
@@ -512,6 +520,7 @@ mod tests {
                     profile: "prod".into(),
                     tab_id: 7,
                     place: Place::Container("firefox-container-2".into()),
+                    notices: Vec::new(),
                 }),
             })
         );
@@ -547,6 +556,7 @@ mod tests {
                 profile: "prod".into(),
                 tab_id: 3,
                 place: Place::Group(8),
+                notices: Vec::new(),
             },
             account_id: Some("111111111111".into()),
             role: Some("Admin".into()),

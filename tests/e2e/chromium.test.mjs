@@ -154,3 +154,40 @@ test('when the host dies the background reconnects and the next click works', as
     await b.done();
   }
 });
+
+test('MFA: the popup asks for a code, a wrong one is refused, a retry opens, the next role needs none', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="prod-mfa"]').click();
+    const code = b.popup.locator('input[autocomplete="one-time-code"]');
+    await code.waitFor({ timeout: 15000 });
+    assert.match(await b.popup.locator('form.mfa label').textContent(), /mfa\/alice/);
+    await code.fill('000000');
+    await code.press('Enter');
+    const alert = b.popup.locator('[role="alert"]');
+    await eventually(async () => /refused the MFA code/.test(await alert.textContent()), 'the refusal');
+    await code.fill(await aws.totp());
+    await code.press('Enter');
+    await consoleTab(b.context, '111111111111');
+    await b.popup.locator('[data-profile="dev-mfa"]').click();
+    await consoleTab(b.context, '222222222222');
+    assert.equal(await b.popup.locator('input[autocomplete="one-time-code"]').count(), 0, 'no second prompt');
+  } finally {
+    await b.done();
+  }
+});
+
+test('an ExternalId role opens, and a chained role opens with its session capped and says so', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="partner"]').click();
+    const partner = await consoleTab(b.context, aws.user.account_id);
+    assert.equal(await partner.locator('#role').textContent(), 'Partner');
+    await b.popup.locator('[data-profile="audit"]').click();
+    await consoleTab(b.context, '333333333333');
+    const status = b.popup.locator('[role="status"]');
+    await eventually(async () => /capped at 3600/.test(await status.textContent()), 'the capped-session notice');
+  } finally {
+    await b.done();
+  }
+});

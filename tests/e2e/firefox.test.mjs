@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { Builder, By, until } from 'selenium-webdriver';
+import { Builder, By, Key, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import {
   startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
@@ -137,6 +137,26 @@ test('negative control: the same two sign-ins without containers clobber each ot
     await b.driver.get(devUrl);
     await consoleTab(b.driver, '222222222222');
     assert.equal(await shownAccount(b.driver, prod), '222222222222', 'the fake console must read the shared cookie');
+  } finally {
+    await b.done();
+  }
+});
+
+test('MFA in the Firefox popup: a wrong code is refused, a retry opens in the container', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'prod-mfa');
+    const field = await b.driver.wait(until.elementLocated(By.css('input[autocomplete="one-time-code"]')), 15000);
+    await field.sendKeys('000000', Key.ENTER);
+    await b.driver.wait(async () => {
+      const alerts = await b.driver.findElements(By.css('[role="alert"]'));
+      return alerts.length > 0 && /refused the MFA code/.test(await alerts[0].getText());
+    }, 15000);
+    const fresh = await b.driver.findElement(By.css('input[autocomplete="one-time-code"]'));
+    await fresh.sendKeys(await aws.totp(), Key.ENTER);
+    await consoleTab(b.driver, '111111111111');
+    const container = await containerOf(b, '111111111111');
+    assert.equal(container.name, 'prod-mfa');
   } finally {
     await b.done();
   }

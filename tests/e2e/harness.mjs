@@ -30,6 +30,10 @@ export async function startAws() {
   });
   const aws = JSON.parse(line);
   aws.stop = () => child.kill('SIGTERM');
+  aws.totp = async () => {
+    const url = `http://127.0.0.1:${aws.port}/_stub/totp?serial=${encodeURIComponent(aws.mfa.serial)}`;
+    return (await (await fetch(url)).json()).code;
+  };
   aws.issued = async () => (await (await fetch(`http://127.0.0.1:${aws.port}/_stub/issued`)).json()).credentials;
   return aws;
 }
@@ -39,14 +43,19 @@ export function makeHome(aws, { extraConfig = '' } = {}) {
   const home = mkdtempSync(join(tmpdir(), 'roleport-e2e-'));
   mkdirSync(join(home, '.aws'));
   const u = aws.user;
-  writeFileSync(join(home, '.aws', 'credentials'),
-    `[alice]\naws_access_key_id = ${u.access_key_id}\naws_secret_access_key = ${u.secret_access_key}\n`,
-    { mode: 0o600 });
+  const keys = `aws_access_key_id = ${u.access_key_id}\naws_secret_access_key = ${u.secret_access_key}\n`;
+  writeFileSync(join(home, '.aws', 'credentials'), `[alice]\n${keys}\n[alice-mfa]\n${keys}`, { mode: 0o600 });
   writeFileSync(join(home, '.aws', 'config'), [
     '[profile alice]', 'region = us-east-1', 'roleport_color = green', '',
     '[profile prod]', `role_arn = ${aws.roles.prod}`, 'source_profile = alice', 'roleport_color = red', 'roleport_icon = fence', '',
     '[profile dev]', `role_arn = ${aws.roles.dev}`, 'source_profile = alice', 'roleport_color = blue', '',
-    '[profile audit]', `role_arn = ${aws.roles.audit}`, 'source_profile = prod', '',
+    // A chained role asking for more than AWS allows: opened with its session capped.
+    '[profile audit]', `role_arn = ${aws.roles.audit}`, 'source_profile = prod', 'duration_seconds = 7200', '',
+    '[profile partner]', `role_arn = ${aws.roles.partner}`, 'source_profile = alice', `external_id = ${aws.partner_external_id}`, '',
+    // The same keys behind an MFA device: one code, then every role of the source opens.
+    '[profile alice-mfa]', `mfa_serial = ${aws.mfa.serial}`, '',
+    '[profile prod-mfa]', `role_arn = ${aws.roles.prod}`, 'source_profile = alice-mfa', 'roleport_color = red', '',
+    '[profile dev-mfa]', `role_arn = ${aws.roles.dev}`, 'source_profile = alice-mfa', '',
     extraConfig,
   ].join('\n'));
   return home;

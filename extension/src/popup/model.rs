@@ -20,6 +20,8 @@ pub struct Model {
     pub opening: Option<String>,
     /// The profile opened last.
     pub opened: Option<String>,
+    /// What the host said about that session (e.g. its duration was capped).
+    pub notices: Vec<String>,
     /// The error to show, with its hint.
     pub error: Option<ProtocolError>,
     /// The MFA code the host asked for, while the person types it.
@@ -108,6 +110,7 @@ impl Model {
                 match result {
                     Ok(tab) => {
                         self.opened = Some(tab.profile);
+                        self.notices = tab.notices;
                         self.mfa = None;
                     }
                     Err(e) if is_mfa_prompt(&e) => {
@@ -154,6 +157,7 @@ impl Model {
         }
         self.opening = Some(profile.clone());
         self.opened = None;
+        self.notices.clear();
         self.error = None;
         Some(PopupRequest::Open { profile, mfa_code })
     }
@@ -172,7 +176,10 @@ impl Model {
             return format!("Opening {name}…");
         }
         if let Some(name) = &self.opened {
-            return format!("Opened {name}");
+            return match self.notices.as_slice() {
+                [] => format!("Opened {name}"),
+                notices => format!("Opened {name}. {}", notices.join(" ")),
+            };
         }
         if self.loading {
             return "Loading profiles…".to_owned();
@@ -319,6 +326,7 @@ mod tests {
             profile: "prod".into(),
             tab_id: 3,
             place: Place::Group(1),
+            notices: Vec::new(),
         };
         model.update(Msg::Opened(Ok(tab)));
         assert_eq!(model.status(), "Opened prod");
@@ -421,6 +429,7 @@ mod tests {
             profile: "dev".into(),
             tab_id: 1,
             place: Place::Group(2),
+            notices: Vec::new(),
         })));
         assert_eq!(
             (model.mfa.clone(), model.opened.as_deref()),

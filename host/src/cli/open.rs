@@ -52,16 +52,23 @@ pub struct ServicesArgs {
 /// Exit status when no browser runs roleport's host: distinct, so scripts can tell.
 pub const EXIT_NO_BROWSER: u8 = 3;
 
-/// Runs `roleport services`.
+/// Runs `roleport services`. A reader that stops early (`| head`) is not an error.
 pub fn list_services(args: ServicesArgs) -> anyhow::Result<ExitCode> {
+    match write_services(&args) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other.map(|()| ExitCode::SUCCESS).map_err(Into::into),
+    }
+}
+
+fn write_services(args: &ServicesArgs) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     if args.json {
         let all: Vec<_> = services::all()
             .iter()
             .map(|s| serde_json::json!({"name": s.name, "title": s.title, "path": s.path, "aliases": s.aliases}))
             .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
-        return Ok(ExitCode::SUCCESS);
+        let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
+        return writeln!(out, "{text}");
     }
     for s in services::all() {
         let names = if s.aliases.is_empty() {
@@ -71,7 +78,7 @@ pub fn list_services(args: ServicesArgs) -> anyhow::Result<ExitCode> {
         };
         writeln!(out, "{names:<28} {:<38} {}", s.title, s.path)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Runs `roleport open`.
@@ -212,6 +219,7 @@ mod tests {
                 profile: "prod".into(),
                 tab_id: 4,
                 place: Place::Container("firefox-container-2".into()),
+                notices: Vec::new(),
             },
             account_id: Some("111111111111".into()),
             role: Some("Admin".into()),

@@ -341,9 +341,24 @@ async fn last_default_section_wins_whole_like_botocore() {
 
 #[tokio::test]
 async fn summaries_list_usable_profiles_sorted_without_secrets() {
-    let cfg = config(&format!("{CHAIN}\n[profile sso]\nsso_session = x\n")).await;
-    let names: Vec<_> = cfg.summaries().into_iter().map(|s| s.name).collect();
-    assert_eq!(names, ["base", "hop", "target"]);
+    let cfg = config(&format!(
+        "{CHAIN}\n[profile sso]\nsso_session = x\nsso_account_id = 444455556666\nsso_role_name = Ops\n\
+         [profile tool]\ncredential_process = mytool\n[profile settings-only]\nregion = eu-west-1\n"
+    ))
+    .await;
+    let summaries = cfg.summaries();
+    let names: Vec<_> = summaries.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["base", "hop", "sso", "target", "tool"]);
+    let sso = &summaries[2];
+    assert_eq!(sso.kind, roleport_protocol::ProfileKind::Sso);
+    assert_eq!(
+        (sso.account_id.as_deref(), sso.role.as_deref()),
+        (Some("444455556666"), Some("Ops"))
+    );
+    assert_eq!(
+        summaries[4].kind,
+        roleport_protocol::ProfileKind::CredentialProcess
+    );
     let json = serde_json::to_string(&cfg.summaries()).expect("serialises");
     assert!(!json.contains("secret") && !json.contains("AKIDBASE"));
 }

@@ -103,6 +103,16 @@ impl BrowserLink {
         }
     }
 
+    /// The port closed: every `open_tab` still waiting fails now with `host_unavailable`
+    /// instead of at its timeout. Returns how many there were.
+    pub fn disconnect(&self) -> usize {
+        let mut waiting = self.lock();
+        let n = waiting.len();
+        // Dropping the senders wakes each waiter with "closed".
+        waiting.clear();
+        n
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<TabOutcome>>> {
         // A poisoned map is still a map: no invariant spans a panic here.
         self.waiting
@@ -166,6 +176,7 @@ mod tests {
             profile: "prod".into(),
             tab_id: 4,
             place: Place::Container("firefox-container-1".into()),
+            notices: Vec::new(),
         };
         link.report(OpenTabResult {
             event_id: event.event_id,
@@ -191,6 +202,22 @@ mod tests {
         assert!(err.message.contains("chromium"), "{}", err.message);
         drop(rx);
         let err = link.open_tab(console()).await.expect_err("port closed");
+        assert_eq!(err.code, ErrorCode::HostUnavailable);
+    }
+
+    #[tokio::test]
+    async fn a_closing_port_fails_the_waiting_requests_at_once() {
+        let (outbox, _rx) = Outbox::new();
+        let link = std::sync::Arc::new(BrowserLink::new(Browser::Firefox, outbox));
+        let waiting = tokio::spawn({
+            let link = std::sync::Arc::clone(&link);
+            async move { link.open_tab(console()).await }
+        });
+        while link.lock().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(link.disconnect(), 1);
+        let err = waiting.await.expect("joined").expect_err("closed");
         assert_eq!(err.code, ErrorCode::HostUnavailable);
     }
 }

@@ -51,10 +51,16 @@ pub async fn serve_browser<R, W>(
     W: Write + Send + 'static,
 {
     let (outbox, outbound) = Outbox::new();
-    service.attach_browser(Arc::new(browser::BrowserLink::new(browser, outbox.clone())));
+    let link = Arc::new(browser::BrowserLink::new(browser, outbox.clone()));
+    service.attach_browser(Arc::clone(&link));
     #[cfg(unix)]
     let socket = server::start(browser, Arc::clone(&service));
     native::serve_with(input, output, service, record, outbox, outbound).await;
     #[cfg(unix)]
     drop(socket);
+    // A `roleport open` still waiting for the browser hears that it went away, rather than
+    // seeing its connection cut when the process exits.
+    if link.disconnect() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

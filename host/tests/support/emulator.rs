@@ -138,6 +138,25 @@ impl Emulator {
             .collect()
     }
 
+    /// Every secret moto issued (keys, secrets, session tokens), for canary checks.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        let (_, _, body) = ureq_get(
+            &format!("http://127.0.0.1:{}/_stub/issued", self.info["port"]),
+            None,
+        );
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["credentials"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| {
+                ["access_key_id", "secret_access_key", "session_token"]
+                    .map(|k| c[k].as_str().map(str::to_owned))
+            })
+            .flatten()
+            .collect()
+    }
+
     /// The environment a browser would give the host.
     pub fn host_env(&self, env: super::HostEnv) -> super::HostEnv {
         env.var("AWS_ENDPOINT_URL_STS", &self.get("moto"))
