@@ -161,3 +161,20 @@ test('MFA in the Firefox popup: a wrong code is refused, a retry opens in the co
     await b.done();
   }
 });
+
+test('an ExternalId role and a capped chained role open in their containers', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'partner');
+    await consoleTab(b.driver, aws.user.account_id);
+    assert.equal(await b.driver.findElement(By.id('role')).getText(), 'Partner');
+    await click(b, 'audit');
+    await consoleTab(b.driver, '333333333333');
+    assert.equal((await containerOf(b, '333333333333')).name, 'audit');
+    await b.driver.switchTo().window(b.popup);
+    const status = await b.driver.findElement(By.css('[role="status"]'));
+    await b.driver.wait(async () => /capped at 3600/.test(await status.getText()), 15000);
+  } finally {
+    await b.done();
+  }
+});

@@ -64,6 +64,11 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Check the setup: config, key store, plaintext keys, browser registration.
     Doctor(doctor::DoctorArgs),
+    /// Print a shell completion script (e.g. `roleport completions bash > /etc/bash_completion.d/roleport`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Runs roleport with the process's arguments.
@@ -75,6 +80,14 @@ pub fn main() -> ExitCode {
     init_logging("warn");
     let result = match Cli::parse().command {
         Command::Host { action } => host_cmd::run(action),
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "roleport", &mut script);
+            let _ = std::io::stdout().write_all(&script);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List(args) => profiles::list(args),
         Command::Url(args) => profiles::url(args),
         Command::Open(args) => open::open(args),

@@ -73,6 +73,13 @@ pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
     for notice in &opened.notices {
         eprintln!("roleport: {notice}");
     }
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!(
+            "roleport: this URL signs in to `{}` as whoever opens it: treat it like a password \
+             (single use, valid 15 minutes)",
+            opened.profile
+        );
+    }
     writeln!(std::io::stdout().lock(), "{}", opened.url)?;
     Ok(ExitCode::SUCCESS)
 }
