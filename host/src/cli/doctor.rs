@@ -4,6 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use aws_smithy_types::date_time::{DateTime, Format};
 
 use crate::config::AwsConfig;
 use crate::install::{self, Browser, Status};
@@ -65,6 +68,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     check_store(&mut report);
     check_plaintext(&mut report);
     check_browsers(&mut report);
+    check_clock(&mut report);
     if report.problems == 0 {
         let _ = writeln!(report.out, "all good");
         Ok(ExitCode::SUCCESS)
@@ -330,6 +334,61 @@ fn check_browsers(report: &mut Report) {
             "browsers",
             "no browser can start roleport",
             Some("roleport host install"),
+        );
+    }
+}
+
+/// SigV4 refuses requests more than five minutes off AWS's clock: a skewed laptop clock
+/// shows up as baffling `SignatureDoesNotMatch` errors, so compare with STS's `Date`.
+fn check_clock(report: &mut Report) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "https://sts.amazonaws.com/".into());
+    let asked = SystemTime::now();
+    let date = super::runtime().ok().and_then(|rt| {
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .ok()?;
+            let response = client.get(&endpoint).send().await.ok()?;
+            let date = response
+                .headers()
+                .get(reqwest::header::DATE)?
+                .to_str()
+                .ok()?
+                .to_owned();
+            DateTime::from_str(&date, Format::HttpDate)
+                .ok()
+                .and_then(|d| SystemTime::try_from(d).ok())
+        })
+    });
+    let Some(theirs) = date else {
+        return report.line(
+            Level::Info,
+            "clock",
+            &format!("not checked: no answer from {endpoint}"),
+            None,
+        );
+    };
+    let skew = match theirs.duration_since(asked) {
+        Ok(ahead) => ahead.as_secs(),
+        Err(behind) => behind.duration().as_secs(),
+    };
+    if skew > 300 {
+        report.line(
+            Level::Warn,
+            "clock",
+            &format!("{skew} s off AWS's clock: AWS refuses signatures more than 5 minutes off"),
+            Some("turn on network time (e.g. `timedatectl set-ntp true`)"),
+        );
+    } else {
+        report.line(
+            Level::Ok,
+            "clock",
+            &format!("within {skew} s of STS ({endpoint})"),
+            None,
         );
     }
 }
