@@ -60,7 +60,15 @@ struct State {
     pending: Pending<Answer>,
     /// Bumped per port, so that a late event of an old port cannot end a new one.
     generation: u64,
+    /// The current port has answered at least once: the host was up, so if it dies now it
+    /// crashed or was killed, and a fresh port should come back without waiting for a click
+    /// (`roleport open` needs one). A port that dies before answering is not retried: the
+    /// host is missing or cannot start, and retrying would only loop.
+    answered: bool,
 }
+
+/// How long after a crash the background reopens the port.
+const RECONNECT_AFTER_MS: u32 = 1_000;
 
 struct Connection {
     port: Port,
@@ -99,6 +107,7 @@ impl State {
             .connect_native(NATIVE_HOST_NAME)
             .map_err(|e| host_unavailable(error_text(&e).as_deref()))?;
         self.generation += 1;
+        self.answered = false;
         let generation = self.generation;
 
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
@@ -175,6 +184,7 @@ impl State {
             }
             return;
         }
+        self.answered = true;
         match codec::from_js::<Reply>(message, "a reply from the host") {
             Ok(Reply {
                 id: Some(id),
@@ -219,6 +229,12 @@ impl State {
         let old = self.connection.take();
         spawn_local(async move { drop(old) });
         self.pending.fail_all(|| Err(error.clone()));
+        if std::mem::take(&mut self.answered) {
+            spawn_local(async {
+                gloo_timers::future::TimeoutFuture::new(RECONNECT_AFTER_MS).await;
+                ensure_connected();
+            });
+        }
     }
 }
 

@@ -100,6 +100,14 @@ impl AwsConfig {
         })
     }
 
+    /// A key of a `[sso-session NAME]` section: `None` when the section is missing,
+    /// `Some(None)` when it lacks the key.
+    pub fn sso_session(&self, session: &str, key: &str) -> Option<Option<String>> {
+        self.files
+            .sso_session(session, key)
+            .map(|v| v.map(str::to_owned))
+    }
+
     fn summary(&self, name: &str) -> Option<ProfileSummary> {
         let get = |key| self.files.get(name, key);
         let stored = || matches!(self.store.lookup(name), Ok(Some(_)));

@@ -131,6 +131,32 @@ pub enum HostError {
         /// How to fix it.
         hint: String,
     },
+    /// An SSO profile's login has no usable token (never signed in, expired, revoked).
+    #[error("IAM Identity Center login `{name}` needs signing in again: {why}")]
+    SsoLoginRequired {
+        /// The `sso-session` name, or the legacy profile's name.
+        name: String,
+        /// Why the cached token cannot be used.
+        why: String,
+    },
+    /// A device-authorization login did not complete (denied, or the code expired).
+    #[error("IAM Identity Center login `{name}` failed: {why}")]
+    SsoLoginFailed {
+        /// The `sso-session` name, or the legacy profile's name.
+        name: String,
+        /// What happened.
+        why: String,
+    },
+    /// IAM Identity Center (portal or OIDC) or the token cache failed otherwise.
+    #[error("{action} for IAM Identity Center login `{name}` failed: {detail}")]
+    Sso {
+        /// The call or step.
+        action: &'static str,
+        /// The `sso-session` name, or the profile's name.
+        name: String,
+        /// What failed.
+        detail: String,
+    },
     /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
     #[error("roleport's key store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -157,6 +183,9 @@ impl HostError {
             HostError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
             HostError::MfaRequired { .. } => ErrorCode::MfaRequired,
             HostError::MfaInvalid { .. } => ErrorCode::MfaInvalid,
+            HostError::SsoLoginRequired { .. } => ErrorCode::ExpiredCredentials,
+            HostError::SsoLoginFailed { .. } => ErrorCode::AccessDenied,
+            HostError::Sso { .. } => ErrorCode::StsFailed,
             // The store stands in for the credentials file: unreadable keys, same code.
             HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
@@ -216,6 +245,18 @@ impl HostError {
             }
             HostError::MfaInvalid { .. } => {
                 "Wait for the next code and enter it; each code works once.".into()
+            }
+            HostError::SsoLoginRequired { name, .. } => format!(
+                "Run `roleport sso login {name}` (or `aws sso login`: both share \
+                 ~/.aws/sso/cache), then try again."
+            ),
+            HostError::SsoLoginFailed { name, .. } => format!(
+                "Run `roleport sso login {name}` again and approve the code shown, in time."
+            ),
+            HostError::Sso { .. } => {
+                "Check the network and the IAM Identity Center endpoints (AWS_ENDPOINT_URL_SSO, \
+                 AWS_ENDPOINT_URL_SSO_OIDC), then try again."
+                    .into()
             }
             HostError::InvalidRequest { hint, .. } => hint.clone(),
             HostError::Store(e) => e.hint(),

@@ -18,4 +18,5 @@ pub mod native;
 pub mod record;
 pub mod service;
 pub mod services;
+pub mod sso;
 pub mod store;

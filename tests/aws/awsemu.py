@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from emu_federation import Clock, Federation
     from emu_http import StubServer
     from emu_seed import seed_demo
+    from emu_sso import Sso, SsoServer, make_assume_role
 
     emu_moto.install()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             stub.cookie_domain,
         )
     threading.Thread(target=stub.serve_forever, args=(0.1,), name="stub", daemon=True).start()
+    # IAM Identity Center (portal + OIDC) on its own port: see emu_sso.py.
+    sso = SsoServer(Sso(make_assume_role(moto_url, REGION, STUB_USER_AGENT)))
+    threading.Thread(target=sso.serve_forever, args=(0.1,), name="sso", daemon=True).start()
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "port": stub.port,
         "signin": f"{stub.signin_origin()}/federation",
         "console": f"{stub.console_origin()}/",
+        "sso": sso.origin(),
         **seeded,
     }
     stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
@@ -164,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("stopping")
     stub.shutdown()
     stub.server_close()
+    sso.shutdown()
+    sso.server_close()
     moto.stop()
     shutil.rmtree(tmpdir, ignore_errors=True)
     return 0

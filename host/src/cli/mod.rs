@@ -10,6 +10,7 @@ mod keys;
 mod mfa_prompt;
 mod open;
 mod profiles;
+mod sso;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -62,6 +63,11 @@ enum Command {
     Remove(keys::RemoveArgs),
     /// List the profiles whose keys roleport's store holds (names only).
     Keys(keys::KeysArgs),
+    /// IAM Identity Center: `roleport sso login [SESSION]` (shares the AWS CLI's token cache).
+    Sso {
+        #[command(subcommand)]
+        action: sso::SsoAction,
+    },
     /// Check the setup: config, key store, plaintext keys, browser registration.
     Doctor(doctor::DoctorArgs),
     /// Print a shell completion script (e.g. `roleport completions bash > /etc/bash_completion.d/roleport`).
@@ -100,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Remove(args) => keys::remove(args),
         Command::Keys(args) => keys::keys(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Sso { action } => sso::run(action),
     };
     result.unwrap_or_else(|e| {
         eprintln!("roleport: {e:#}");

@@ -15,6 +15,7 @@ use aws_credential_types::Credentials;
 use crate::audit::{self, Requester};
 use crate::config::{Plan, Source};
 use crate::error::HostError;
+use crate::federation;
 use mfa::{MfaSessions, MfaSource};
 
 /// Credentials with what is known about them.
@@ -48,8 +49,6 @@ pub struct SessionCredentials {
     pub account_id: Option<String>,
     /// Role signed in as, when there is one.
     pub role: Option<String>,
-    /// Partition of the account (`aws`, `aws-us-gov`, `aws-cn`, …).
-    pub partition: String,
     /// The `SessionDuration` to ask the sign-in endpoint for. `None` where AWS refuses one:
     /// GetFederationToken and role-chained credentials.
     pub console_duration: Option<i32>,
@@ -60,7 +59,7 @@ pub struct SessionCredentials {
 }
 
 /// Runs the plan's source: keys as they are, a credential process, the environment, IMDS or
-/// ECS. SSO is resolved but cannot run yet: that is a coded error, never a fake success.
+/// ECS, or IAM Identity Center (GetRoleCredentials with the cached login token).
 pub async fn source_credentials(plan: &Plan) -> Result<RootCredentials, HostError> {
     match &plan.source {
         Source::StaticKeys { credentials, .. } | Source::StoredKeys { credentials, .. } => {
@@ -74,16 +73,7 @@ pub async fn source_credentials(plan: &Plan) -> Result<RootCredentials, HostErro
             process::run(profile, command, process::TIMEOUT).await
         }
         Source::Ambient { profile, kind } => ambient::fetch(profile, *kind).await,
-        Source::Sso(sso) => Err(HostError::SourceUnsupported {
-            profile: sso.profile.clone(),
-            what: "IAM Identity Center (SSO)".into(),
-            meanwhile: format!(
-                "SSO sign-in is not supported by roleport yet. Meanwhile run `aws sso login \
-                 --profile {p}`, then open a profile that has `credential_process = aws \
-                 configure export-credentials --profile {p} --format process`.",
-                p = sso.profile
-            ),
-        }),
+        Source::Sso(sso) => crate::sso::role_credentials(sso).await,
     }
 }
 
@@ -201,7 +191,6 @@ async fn assume_roles(
 
 /// Obtains the console credentials a plan describes.
 pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials, HostError> {
-    let partition = partition(plan);
     let region = region(plan);
     let Some(last) = plan.roles.last() else {
         let root = source_credentials(plan).await?;
@@ -210,7 +199,6 @@ pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials
                 credentials: root.credentials,
                 account_id: root.account_id,
                 role: None,
-                partition,
                 console_duration: None,
                 expires_at: root.expires_at,
                 notices: Vec::new(),
@@ -227,7 +215,6 @@ pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials
             credentials: token.credentials,
             account_id: token.account_id,
             role: None,
-            partition,
             console_duration: None,
             expires_at: token.expires_at,
             notices: Vec::new(),
@@ -241,7 +228,6 @@ pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials
         credentials: done.credentials,
         account_id: Some(last.role_arn.account_id.clone()),
         role: Some(last.role_arn.role_name.clone()),
-        partition,
         console_duration: if chained { None } else { last.duration_seconds },
         expires_at: done.expires_at,
         notices,
@@ -250,44 +236,47 @@ pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials
 
 /// The partition a plan signs in to: its roles', else its region's.
 pub fn partition(plan: &Plan) -> String {
-    plan.roles
-        .first()
-        .map(|r| r.role_arn.partition.clone())
-        .unwrap_or_else(|| partition_of_region(plan.region.as_deref()).to_owned())
+    plan.roles.first().map_or_else(
+        || federation::partition_of_region(plan.region.as_deref().unwrap_or_default()).to_owned(),
+        |r| r.role_arn.partition.clone(),
+    )
 }
 
-/// The region a plan calls STS in and opens the console at.
+/// The region a plan calls STS in: the profile's, else its partition's default.
 pub fn region(plan: &Plan) -> String {
-    plan.region
-        .clone()
-        .unwrap_or_else(|| default_region(&partition(plan)).to_owned())
-}
-
-fn partition_of_region(region: Option<&str>) -> &'static str {
-    match region {
-        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
-        Some(r) if r.starts_with("cn-") => "aws-cn",
-        _ => "aws",
-    }
-}
-
-fn default_region(partition: &str) -> &'static str {
-    match partition {
-        "aws-us-gov" => "us-gov-west-1",
-        "aws-cn" => "cn-north-1",
-        _ => "us-east-1",
-    }
+    plan.region.clone().unwrap_or_else(|| {
+        federation::default_region(&partition(plan))
+            .unwrap_or("us-east-1")
+            .to_owned()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn plan(region: Option<&str>) -> Plan {
+        Plan {
+            profile: "p".into(),
+            source: Source::StaticKeys {
+                profile: "p".into(),
+                file: crate::config::FileKind::Credentials,
+                credentials: Credentials::new("AKID", "s", None, None, "test"),
+            },
+            source_profile: "p".into(),
+            source_mfa_serial: None,
+            roles: Vec::new(),
+            region: region.map(str::to_owned),
+            appearance: roleport_protocol::Appearance::default_for("p"),
+        }
+    }
+
     #[test]
-    fn partition_follows_region_prefix() {
-        assert_eq!(partition_of_region(Some("us-gov-east-1")), "aws-us-gov");
-        assert_eq!(partition_of_region(Some("cn-northwest-1")), "aws-cn");
-        assert_eq!(partition_of_region(None), "aws");
-        assert_eq!(default_region("aws-cn"), "cn-north-1");
+    fn sts_region_follows_the_profile_else_its_partitions_default() {
+        assert_eq!(region(&plan(Some("eu-west-1"))), "eu-west-1");
+        assert_eq!(region(&plan(None)), "us-east-1");
+        assert_eq!(partition(&plan(Some("us-gov-east-1"))), "aws-us-gov");
+        assert_eq!(partition(&plan(Some("eusc-de-east-1"))), "aws-eusc");
+        assert_eq!(partition(&plan(Some("cn-northwest-1"))), "aws-cn");
     }
 }

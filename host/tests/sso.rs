@@ -1,0 +1,394 @@
+//! IAM Identity Center against the SSO/OIDC stub (`tests/aws/emu_sso.py`): the device
+//! login (`roleport sso login`) into the AWS CLI's token cache, then GetRoleCredentials and
+//! a console signed in to the SSO account and role. The AWS CLI side of the shared cache is
+//! played by botocore itself (its own token writer and SSO credential provider).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::emulator::Emulator;
+use support::{err_code, HostEnv};
+
+const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+/// sha1("my-sso"): the AWS CLI's cache file name for `[sso-session my-sso]`.
+const SESSION_FILE: &str = "0ad374308c5a4e22f723adf10145eafad7c4031c.json";
+/// sha1(START_URL): the file name for legacy profiles with that start URL.
+const LEGACY_FILE: &str = "7487b5b67d5fa1132cf33fa93ae51ef38cc37752.json";
+
+fn config() -> String {
+    format!(
+        "[sso-session my-sso]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         sso_registration_scopes = sso:account:access\n\n\
+         [profile sso-admin]\nsso_session = my-sso\nsso_account_id = 100000000002\n\
+         sso_role_name = AdministratorAccess\nregion = us-east-1\n\n\
+         [profile legacy]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         sso_account_id = 100000000003\nsso_role_name = ReadOnlyAccess\n"
+    )
+}
+
+/// A HOME with `~/.aws/config`, kept for the whole test (login, then url).
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".aws")).expect("mkdir");
+        std::fs::write(dir.path().join(".aws/config"), config()).expect("config");
+        Home { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cache(&self, file: &str) -> PathBuf {
+        self.path().join(".aws/sso/cache").join(file)
+    }
+
+    fn command(&self, aws: &Emulator, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_roleport"));
+        cmd.args(args)
+            .env_clear()
+            .env("HOME", self.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("ROLEPORT_RUNTIME_DIR", self.path().join("run"))
+            .env("AWS_ENDPOINT_URL_STS", aws.get("moto"))
+            .env("AWS_ENDPOINT_URL_SSO", aws.get("sso"))
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", aws.get("sso"))
+            .env("ROLEPORT_SIGNIN_URL", aws.get("signin"))
+            .env("ROLEPORT_CONSOLE_URL", aws.get("console"));
+        cmd
+    }
+
+    fn run(&self, aws: &Emulator, args: &[&str]) -> Output {
+        self.command(aws, args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run roleport")
+    }
+
+    /// `roleport sso login NAME`; `act` gets the user code once it is printed and plays the
+    /// person at the verification page. Returns (success, stderr).
+    fn login(&self, aws: &Emulator, name: &str, act: impl FnOnce(&str)) -> (bool, String) {
+        let mut child = self
+            .command(aws, &["sso", "login", name])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn roleport sso login");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut seen = String::new();
+        let code = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read stderr") == 0 {
+                let status = child.wait().expect("wait");
+                return (status.success(), seen);
+            }
+            seen.push_str(&line);
+            if seen.contains("the code\n\n") {
+                let code = line.trim().to_owned();
+                if !code.is_empty() {
+                    break code;
+                }
+            }
+        };
+        act(&code);
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).expect("read stderr");
+        seen.push_str(&rest);
+        (child.wait().expect("wait").success(), seen)
+    }
+}
+
+/// POST/GET to the SSO stub's test-control routes.
+fn control(aws: &Emulator, method: &str, route: &str) -> Value {
+    let url = url::Url::parse(&aws.get("sso")).expect("sso url");
+    let addr = format!("127.0.0.1:{}", url.port().expect("port"));
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        stream,
+        "{method} /_sso/{route} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read");
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{route}: {e}: {raw}"))
+}
+
+fn approve(aws: &Emulator, code: &str) {
+    control(aws, "POST", &format!("approve?user_code={code}"));
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("cache file")).expect("json")
+}
+
+fn sign_in(aws: &Emulator, home: &Home, profile: &str) -> String {
+    let out = home.run(aws, &["url", profile]);
+    assert!(
+        out.status.success(),
+        "roleport url {profile}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8(out.stdout).expect("utf-8");
+    let (status, page) = aws.follow(url.trim());
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+fn is_cli_time(value: &Value) -> bool {
+    // botocore's `_serialize_utc_timestamp`: 2026-11-29T19:00:00Z
+    value.as_str().is_some_and(|s| {
+        s.len() == 20 && s.ends_with('Z') && s.as_bytes()[10] == b'T' && s.as_bytes()[4] == b'-'
+    })
+}
+
+fn python() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/.venv/bin/python")
+}
+
+/// Runs a Python snippet with botocore (the AWS CLI's library) in this HOME.
+fn botocore(aws: &Emulator, home: &Home, script: &str) -> Output {
+    Command::new(python())
+        .args(["-c", script])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_ENDPOINT_URL_STS", aws.get("moto"))
+        .env("AWS_ENDPOINT_URL_SSO", aws.get("sso"))
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", aws.get("sso"))
+        .env("SSO_CONTROL", format!("{}/_sso", aws.get("sso")))
+        .env("START_URL", START_URL)
+        .output()
+        .expect("run python")
+}
+
+#[test]
+fn device_login_fills_the_aws_cli_cache_and_the_console_opens() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    let (ok, stderr) = home.login(&aws, "my-sso", |code| approve(&aws, code));
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("/device?user_code="), "{stderr}");
+    let token = read_json(&home.cache(SESSION_FILE));
+    assert_eq!(token["startUrl"], START_URL);
+    assert_eq!(token["region"], "us-east-1");
+    for field in ["accessToken", "clientId", "clientSecret", "refreshToken"] {
+        assert!(
+            token[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}: {token}"
+        );
+    }
+    assert!(is_cli_time(&token["expiresAt"]), "{token}");
+    assert!(is_cli_time(&token["registrationExpiresAt"]), "{token}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.cache(SESSION_FILE))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the token file must be private");
+    }
+    let page = sign_in(&aws, &home, "sso-admin");
+    assert!(
+        page.contains(r#"<span id="account">100000000002</span>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<span id="role">AdministratorAccess</span>"#),
+        "{page}"
+    );
+    // The AWS CLI's own SSO provider (botocore) takes roleport's token as it is.
+    let out = botocore(
+        &aws,
+        &home,
+        "import boto3; print(boto3.Session(profile_name='sso-admin').client('sts')\
+         .get_caller_identity()['Arn'])",
+    );
+    let arn = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        arn.starts_with("arn:aws:sts::100000000002:assumed-role/AdministratorAccess/"),
+        "{arn} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_token_the_aws_cli_wrote_is_reused() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    // botocore's own device flow and its own cache writer (SSOTokenLoader + _sso_json_dumps),
+    // for the legacy profile: the file is named after the start URL.
+    let script = r#"
+import datetime, json, os, urllib.request
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.tokens import _sso_json_dumps
+from botocore.utils import JSONFileCache, SSOTokenLoader
+oidc = boto3.client("sso-oidc", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+reg = oidc.register_client(clientName="aws-cli", clientType="public")
+auth = oidc.start_device_authorization(clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=os.environ["START_URL"])
+urllib.request.urlopen(urllib.request.Request(os.environ["SSO_CONTROL"] + "/approve?user_code=" + auth["userCode"], data=b"", method="POST"))
+tok = oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"], grantType="urn:ietf:params:oauth:grant-type:device_code", deviceCode=auth["deviceCode"])
+now = datetime.datetime.now(datetime.timezone.utc)
+cache = JSONFileCache(os.path.expanduser("~/.aws/sso/cache"), dumps_func=_sso_json_dumps)
+SSOTokenLoader(cache=cache).save_token(os.environ["START_URL"], {
+    "startUrl": os.environ["START_URL"], "region": "us-east-1", "accessToken": tok["accessToken"],
+    "expiresAt": now + datetime.timedelta(seconds=tok["expiresIn"])})
+"#;
+    let out = botocore(&aws, &home, script);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(home.cache(LEGACY_FILE).exists());
+    let page = sign_in(&aws, &home, "legacy");
+    assert!(
+        page.contains(r#"<span id="account">100000000003</span>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<span id="role">ReadOnlyAccess</span>"#),
+        "{page}"
+    );
+}
+
+#[test]
+fn without_a_login_the_error_is_coded_and_says_how_to_sign_in() {
+    let aws = Emulator::start();
+    let env = HostEnv::new(&config())
+        .var("AWS_ENDPOINT_URL_SSO", &aws.get("sso"))
+        .var("AWS_ENDPOINT_URL_SSO_OIDC", &aws.get("sso"));
+    let mut host = aws.host_env(env).spawn();
+    let reply = host.request(1, "open_console", json!({"profile": "sso-admin"}));
+    host.finish();
+    assert_eq!(err_code(&reply), "expired_credentials", "{reply}");
+    let hint = reply["err"]["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("roleport sso login my-sso"), "{reply}");
+    // The legacy profile's hint names the profile, which `sso login` accepts too.
+    let home = Home::new();
+    let out = home.run(&aws, &["url", "legacy"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("roleport sso login legacy"), "{stderr}");
+}
+
+#[test]
+fn an_expired_token_is_refreshed_else_login_is_asked_for() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    let (ok, stderr) = home.login(&aws, "sso-admin", |code| approve(&aws, code));
+    assert!(ok, "{stderr}");
+    let path = home.cache(SESSION_FILE);
+    let mut token = read_json(&path);
+    let old_access = token["accessToken"].clone();
+    // Expired an hour ago, but it has a refresh token: roleport refreshes and saves it.
+    token["expiresAt"] = json!("2020-01-01T00:00:00Z");
+    std::fs::write(&path, token.to_string()).expect("write");
+    let page = sign_in(&aws, &home, "sso-admin");
+    assert!(
+        page.contains(r#"<span id="account">100000000002</span>"#),
+        "{page}"
+    );
+    let refreshed = read_json(&path);
+    assert_ne!(refreshed["accessToken"], old_access);
+    assert!(is_cli_time(&refreshed["expiresAt"]));
+    assert_ne!(refreshed["expiresAt"], "2020-01-01T00:00:00Z");
+    // Expired, nothing to refresh with: a coded error naming the login.
+    let mut token = refreshed;
+    token["expiresAt"] = json!("2020-01-01T00:00:00Z");
+    token
+        .as_object_mut()
+        .expect("object")
+        .remove("refreshToken");
+    std::fs::write(&path, token.to_string()).expect("write");
+    let out = home.run(&aws, &["url", "sso-admin"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("roleport sso login my-sso"), "{stderr}");
+    assert!(
+        stderr.contains("expired at 2020-01-01T00:00:00Z"),
+        "{stderr}"
+    );
+    // A token the portal no longer knows (revoked) asks for a login too.
+    let (ok, stderr) = home.login(&aws, "my-sso", |code| approve(&aws, code));
+    assert!(ok, "{stderr}");
+    control(&aws, "POST", "expire?all_tokens=1");
+    let mut token = read_json(&path);
+    token
+        .as_object_mut()
+        .expect("object")
+        .remove("refreshToken");
+    std::fs::write(&path, token.to_string()).expect("write");
+    let out = home.run(&aws, &["url", "sso-admin"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("roleport sso login my-sso"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn denied_and_expired_codes_fail_the_login_and_write_nothing() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    let (ok, stderr) = home.login(&aws, "my-sso", |code| {
+        control(&aws, "POST", &format!("deny?user_code={code}"));
+    });
+    assert!(!ok);
+    assert!(stderr.contains("was denied"), "{stderr}");
+    assert!(
+        stderr.contains("hint: Run `roleport sso login my-sso` again"),
+        "{stderr}"
+    );
+    let (ok, stderr) = home.login(&aws, "my-sso", |code| {
+        control(&aws, "POST", &format!("expire?user_code={code}"));
+    });
+    assert!(!ok);
+    assert!(
+        stderr.contains("expired before it was approved"),
+        "{stderr}"
+    );
+    assert!(!home.cache(SESSION_FILE).exists());
+}
+
+#[test]
+fn slow_down_makes_the_login_poll_five_seconds_slower() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    control(&aws, "POST", "settings?force_slow_down=1");
+    let started = Instant::now();
+    let (ok, stderr) = home.login(&aws, "my-sso", |code| approve(&aws, code));
+    assert!(ok, "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(7),
+        "{:?}",
+        started.elapsed()
+    );
+    let requests = control(&aws, "GET", "requests");
+    let polls: Vec<(f64, Option<&str>)> = requests["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["operation"] == "CreateToken")
+        .map(|r| (r["time"].as_f64().expect("time"), r["error"].as_str()))
+        .collect();
+    assert_eq!(polls.len(), 2, "{polls:?}");
+    assert_eq!(polls[0].1, Some("SlowDownException"));
+    assert_eq!(polls[1].1, None);
+    // interval 1 s + 5 s after slow_down.
+    assert!(polls[1].0 - polls[0].0 >= 5.9, "{polls:?}");
+    assert!(home.cache(SESSION_FILE).exists());
+}
