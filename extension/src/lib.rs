@@ -11,7 +11,8 @@
 //!   the background), [`placement`] (container vs tab group, create vs recolour),
 //!   [`popup::model`] (the popup's state machine).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
-//!   [`native_port`], [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`].
+//!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
+//!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`].
 //!
 //! Architecture Invariant: nothing here ever holds a credential. The only secret that passes
 //! through is the one-time sign-in URL, which is handed to `tabs.create` and never logged.
