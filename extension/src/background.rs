@@ -13,10 +13,11 @@ use roleport_protocol::{
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::api;
 use crate::codec::{from_js, to_js};
-use crate::messages::{OpenedTab, PopupReply, PopupRequest};
+use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest};
 use crate::trust::{self, Sender};
 use crate::{log, native_port, tabs};
 
@@ -44,7 +45,17 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     };
     match request {
         PopupRequest::ListProfiles => reply(list_profiles().await),
-        PopupRequest::Open { profile, mfa_code } => reply(open(profile, mfa_code).await),
+        PopupRequest::Open {
+            profile,
+            mfa_code,
+            background,
+        } => reply(open(profile, mfa_code, !background).await),
+        PopupRequest::OpenMany {
+            profiles,
+            background,
+        } => reply(Ok::<_, ProtocolError>(
+            open_many(profiles, !background).await,
+        )),
     }
 }
 
@@ -63,7 +74,7 @@ pub async fn on_host_event(event: Event) {
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
 async fn open_tab(open: OpenTab) {
     let OpenTab { event_id, console } = open;
-    let outcome = match tabs::open(&console.profile, &console.url, console.appearance).await {
+    let outcome = match tabs::open(&console.profile, &console.url, console.appearance, true).await {
         Ok(tab) => {
             log::debug(&format!(
                 "opened {} in tab {} for the terminal",
@@ -93,7 +104,35 @@ async fn list_profiles() -> Result<ProfileList, ProtocolError> {
     }
 }
 
-async fn open(profile: String, mfa_code: Option<String>) -> Result<OpenedTab, ProtocolError> {
+/// Opens every profile concurrently: each tab appears as soon as its own sign-in is ready,
+/// and a failure is reported for its profile without holding back the others. The host
+/// bounds how many sign-ins run at once.
+async fn open_many(profiles: Vec<String>, active: bool) -> Vec<OpenOutcome> {
+    let receivers: Vec<_> = profiles
+        .into_iter()
+        .map(|profile| {
+            let (tx, rx) = futures_channel::oneshot::channel();
+            spawn_local(async move {
+                let reply = PopupReply::from(open(profile.clone(), None, active).await);
+                let _ = tx.send(OpenOutcome { profile, reply });
+            });
+            rx
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(receivers.len());
+    for rx in receivers {
+        if let Ok(outcome) = rx.await {
+            outcomes.push(outcome);
+        }
+    }
+    outcomes
+}
+
+async fn open(
+    profile: String,
+    mfa_code: Option<String>,
+    active: bool,
+) -> Result<OpenedTab, ProtocolError> {
     let request = Request::OpenConsole(OpenConsole {
         profile,
         mfa_code,
@@ -103,7 +142,7 @@ async fn open(profile: String, mfa_code: Option<String>) -> Result<OpenedTab, Pr
         Response::OpenConsole(opened) => opened,
         other => return Err(wrong_answer("open_console", &other)),
     };
-    let mut tab = tabs::open(&opened.profile, &opened.url, opened.appearance).await?;
+    let mut tab = tabs::open(&opened.profile, &opened.url, opened.appearance, active).await?;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
     tab.notices = opened.notices;
     Ok(tab)

@@ -19,6 +19,19 @@ pub enum PopupRequest {
         /// The MFA code the person typed after an `mfa_required` error.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mfa_code: Option<String>,
+        /// Open the tab without switching to it (Ctrl/Cmd+Enter).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        background: bool,
+    },
+    /// Several profiles at once: each signs in concurrently and its tab opens as soon as its
+    /// URL is ready; one profile's failure holds back none of the others. Answered with a
+    /// list of [`OpenOutcome`]s in the order asked.
+    OpenMany {
+        /// Profile names.
+        profiles: Vec<String>,
+        /// Open the tabs without switching to them.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        background: bool,
     },
 }
 
@@ -53,6 +66,29 @@ impl<T> From<PopupReply<T>> for Result<T, ProtocolError> {
 /// Reply to [`PopupRequest::ListProfiles`].
 pub type ListReply = PopupReply<ProfileList>;
 
+/// How one profile of an `open_many` went: `{"profile": "dev", "ok": {…}}` or `{…, "err": {…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenOutcome {
+    /// The profile.
+    pub profile: String,
+    /// Its tab, or why it did not open.
+    #[serde(flatten)]
+    pub reply: PopupReply<OpenedTab>,
+}
+
+impl OpenOutcome {
+    /// The outcome as a `Result`.
+    pub fn result(&self) -> Result<&OpenedTab, &ProtocolError> {
+        match &self.reply {
+            PopupReply::Ok(tab) => Ok(tab),
+            PopupReply::Err(e) => Err(e),
+        }
+    }
+}
+
+/// Reply to [`PopupRequest::OpenMany`].
+pub type OpenManyReply = PopupReply<Vec<OpenOutcome>>;
+
 /// Reply to [`PopupRequest::Open`].
 pub type OpenReply = PopupReply<OpenedTab>;
 
@@ -74,6 +110,7 @@ mod tests {
         let open = PopupRequest::Open {
             profile: "prod".into(),
             mfa_code: None,
+            background: false,
         };
         assert_eq!(
             serde_json::to_value(&open).expect("serialises"),

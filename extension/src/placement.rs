@@ -134,6 +134,8 @@ pub struct NewTab<'a> {
     /// Firefox: the container to open it in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie_store_id: Option<&'a str>,
+    /// Switch to the tab (false: Ctrl/Cmd+Enter opened it in the background).
+    pub active: bool,
 }
 
 #[cfg(test)]
@@ -228,18 +230,20 @@ mod tests {
         let tab = NewTab {
             url: "https://x/",
             cookie_store_id: Some("firefox-container-2"),
+            active: true,
         };
         assert_eq!(
             serde_json::to_value(tab).expect("serialises"),
-            json!({"url": "https://x/", "cookieStoreId": "firefox-container-2"})
+            json!({"url": "https://x/", "cookieStoreId": "firefox-container-2", "active": true})
         );
         let plain = NewTab {
             url: "https://x/",
             cookie_store_id: None,
+            active: false,
         };
         assert_eq!(
             serde_json::to_value(plain).expect("serialises"),
-            json!({"url": "https://x/"})
+            json!({"url": "https://x/", "active": false})
         );
     }
 

@@ -12,15 +12,20 @@ use crate::placement::{
     pick_group, Container, ContainerPlan, GroupLook, Isolation, NewTab, TabGroup,
 };
 
-/// Opens `url` (a one-time sign-in URL: never log it) for `profile`.
-pub async fn open(profile: &str, url: &str, look: Appearance) -> Result<OpenedTab, ProtocolError> {
+/// Opens `url` (a one-time sign-in URL: never log it) for `profile`; `active`: switch to it.
+pub async fn open(
+    profile: &str,
+    url: &str,
+    look: Appearance,
+    active: bool,
+) -> Result<OpenedTab, ProtocolError> {
     let api = api();
     let identities = api.contextual_identities();
     match (Isolation::detect(identities.is_some()), identities) {
         (Isolation::Containers, Some(identities)) => {
-            open_in_container(&api, &identities, profile, url, look).await
+            open_in_container(&api, &identities, profile, url, look, active).await
         }
-        _ => open_in_group(&api, profile, url, look).await,
+        _ => open_in_group(&api, profile, url, look, active).await,
     }
 }
 
@@ -30,6 +35,7 @@ async fn open_in_container(
     profile: &str,
     url: &str,
     look: Appearance,
+    active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
     let query = to_js(&serde_json::json!({ "name": profile }));
     let found = call(identities.query(&query))
@@ -54,6 +60,7 @@ async fn open_in_container(
     let tab = NewTab {
         url,
         cookie_store_id: Some(&cookie_store_id),
+        active,
     };
     let tab_id = create_tab(api, &tab).await?;
     Ok(OpenedTab {
@@ -69,6 +76,7 @@ async fn open_in_group(
     profile: &str,
     url: &str,
     look: Appearance,
+    active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
     let groups: TabGroups = api.tab_groups().ok_or_else(|| {
         ProtocolError::new(
@@ -82,6 +90,7 @@ async fn open_in_group(
         &NewTab {
             url,
             cookie_store_id: None,
+            active,
         },
     )
     .await?;

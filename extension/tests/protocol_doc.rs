@@ -1,7 +1,7 @@
 //! PROTOCOL.md's popup ↔ background section names every popup request and its examples parse
 //! as the extension's real types.
 
-use roleport_extension::messages::{ListReply, OpenReply, PopupRequest};
+use roleport_extension::messages::{ListReply, OpenManyReply, OpenReply, PopupRequest};
 
 fn doc() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../PROTOCOL.md"))
@@ -27,12 +27,13 @@ fn every_popup_example_parses_as_a_request_or_reply() {
                 .unwrap_or_else(|e| panic!("not a popup request ({e}): {example}"));
             request_types.push(kind.to_owned());
         } else {
-            let list = serde_json::from_value::<ListReply>(example.clone());
-            let open = serde_json::from_value::<OpenReply>(example.clone());
-            assert!(list.is_ok() || open.is_ok(), "not a popup reply: {example}");
+            let list = serde_json::from_value::<ListReply>(example.clone()).is_ok();
+            let open = serde_json::from_value::<OpenReply>(example.clone()).is_ok();
+            let many = serde_json::from_value::<OpenManyReply>(example.clone()).is_ok();
+            assert!(list || open || many, "not a popup reply: {example}");
         }
     }
-    for kind in ["list_profiles", "open"] {
+    for kind in ["list_profiles", "open", "open_many"] {
         assert!(
             request_types.iter().any(|t| t == kind),
             "PROTOCOL.md has no `{kind}` popup example"

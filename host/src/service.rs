@@ -7,6 +7,8 @@ use roleport_protocol::{
     Request, Response, PROTOCOL_VERSION,
 };
 
+use tokio::sync::Semaphore;
+
 use crate::audit::{self, Requester};
 use crate::config::AwsConfig;
 use crate::credentials;
@@ -15,12 +17,18 @@ use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
 
+/// How many sign-ins run at once; more wait their turn.
+const MAX_CONCURRENT_SIGNINS: usize = 6;
+
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
     endpoints: Endpoints,
     http: reqwest::Client,
     requester: Requester,
     mfa: MfaSessions,
+    /// Bounds concurrent sign-ins: opening fifty accounts at once must not open fifty STS
+    /// connections (and meet fifty throttling errors).
+    signins: Semaphore,
     /// The browser that started this host (native-messaging mode only).
     browser: OnceLock<Arc<BrowserLink>>,
 }
@@ -44,6 +52,7 @@ impl Service {
             http,
             requester: Requester::Popup,
             mfa: MfaSessions::default(),
+            signins: Semaphore::new(MAX_CONCURRENT_SIGNINS),
             browser: OnceLock::new(),
         })
     }
@@ -123,6 +132,8 @@ impl Service {
         open: OpenConsole,
         requester: Requester,
     ) -> Result<OpenConsoleOk, HostError> {
+        // A closed semaphore is impossible (never closed); waiting is the bound.
+        let _permit = self.signins.acquire().await.ok();
         let config = AwsConfig::load().await?;
         let plan = config.plan(&open.profile)?;
         // Checked before any STS call: a refused region, service or destination costs nothing.

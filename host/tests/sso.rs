@@ -199,6 +199,13 @@ fn device_login_fills_the_aws_cli_cache_and_the_console_opens() {
             .mode();
         assert_eq!(mode & 0o077, 0, "the token file must be private");
     }
+    // No secret of the login reaches a terminal: not while logging in, not in `url`.
+    let out = home.run(&aws, &["url", "sso-admin"]);
+    let printed = format!("{stderr}{}", String::from_utf8_lossy(&out.stderr));
+    for secret in ["accessToken", "clientSecret", "refreshToken"] {
+        let value = token[secret].as_str().expect("secret");
+        assert!(!printed.contains(value), "{secret} was printed");
+    }
     let page = sign_in(&aws, &home, "sso-admin");
     assert!(
         page.contains(r#"<span id="account">100000000002</span>"#),
@@ -391,4 +398,35 @@ fn slow_down_makes_the_login_poll_five_seconds_slower() {
     // interval 1 s + 5 s after slow_down.
     assert!(polls[1].0 - polls[0].0 >= 5.9, "{polls:?}");
     assert!(home.cache(SESSION_FILE).exists());
+}
+
+#[test]
+fn a_legacy_profile_logs_in_by_its_own_name_without_refresh_token() {
+    let aws = Emulator::start();
+    let home = Home::new();
+    let (ok, stderr) = home.login(&aws, "legacy", |code| approve(&aws, code));
+    assert!(ok, "{stderr}");
+    // Legacy logins are keyed by the start URL and register without scopes, as the AWS CLI.
+    let token = read_json(&home.cache(LEGACY_FILE));
+    assert_eq!(token["startUrl"], START_URL);
+    assert!(token.get("refreshToken").is_none(), "{token}");
+    assert!(!home.cache(SESSION_FILE).exists());
+    let requests = control(&aws, "GET", "requests");
+    let register = requests["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["operation"] == "RegisterClient")
+        .cloned()
+        .expect("RegisterClient");
+    assert!(register["scopes"].is_null(), "{register}");
+    let page = sign_in(&aws, &home, "legacy");
+    assert!(
+        page.contains(r#"<span id="account">100000000003</span>"#),
+        "{page}"
+    );
+    // The portal saw the bearer token in its header, and the request log keeps no token.
+    let log = control(&aws, "GET", "requests").to_string();
+    assert!(!log.contains(token["accessToken"].as_str().expect("token")));
+    assert!(log.contains(r#""operation":"GetRoleCredentials""#), "{log}");
 }

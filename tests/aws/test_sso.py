@@ -186,3 +186,18 @@ def test_rate_limit_answers_429(fresh_emu):
     with pytest.raises(sso.exceptions.TooManyRequestsException):
         for _ in range(5):
             sso.list_accounts(accessToken=token["accessToken"])
+
+
+def test_clock_advance_expires_tokens_and_device_codes(fresh_emu):
+    _, token = device_login(fresh_emu)
+    oidc = client(fresh_emu, "sso-oidc")
+    reg = register(oidc)
+    auth = oidc.start_device_authorization(
+        clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=START_URL
+    )
+    control(fresh_emu, "POST", "advance", seconds=3601)
+    with pytest.raises(client(fresh_emu, "sso").exceptions.UnauthorizedException):
+        client(fresh_emu, "sso").list_accounts(accessToken=token["accessToken"])
+    with pytest.raises(oidc.exceptions.ExpiredTokenException):
+        oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"],
+                          grantType=DEVICE_GRANT, deviceCode=auth["deviceCode"])

@@ -51,14 +51,16 @@ async function consoleTab(context, account) {
   }, `a console tab for account ${account}`);
 }
 
+/** The tab group of the console tab showing `account` (the fake console titles its page
+ * "Console - ACCOUNT - ROLE"; URLs alone do not tell two accounts' tabs apart). */
 async function groupOf(worker, page) {
-  const url = page.url();
-  return worker.evaluate(async (url) => {
-    const [tab] = (await chrome.tabs.query({})).filter((t) => t.url === url);
+  const account = await page.locator('#account').textContent();
+  return worker.evaluate(async (account) => {
+    const [tab] = (await chrome.tabs.query({})).filter((t) => t.title.includes(account));
     if (!tab || tab.groupId === -1) return null;
     const g = await chrome.tabGroups.get(tab.groupId);
     return { id: g.id, title: g.title, color: g.color };
-  }, url);
+  }, account);
 }
 
 test('clicking a profile opens its signed-in console in a titled, coloured tab group', async () => {
@@ -191,6 +193,30 @@ test('an ExternalId role opens, and a chained role opens with its session capped
     await consoleTab(b.context, '333333333333');
     const status = b.popup.locator('[role="status"]');
     await eventually(async () => /capped at 3600/.test(await status.textContent()), 'the capped-session notice');
+  } finally {
+    await b.done();
+  }
+});
+
+test('Space marks several profiles and Enter opens them all at once, each in its own group', async () => {
+  const b = await launch();
+  try {
+    const search = b.popup.locator('input[type=search]');
+    await b.popup.locator('[data-profile="alice"]').waitFor();
+    // Rows are alphabetical: alice, alice-mfa… — move to dev, mark it, move to prod, mark it.
+    const names = await b.popup.locator('[data-profile]').evaluateAll((rows) => rows.map((r) => r.dataset.profile));
+    const press = async (key, times = 1) => { for (let i = 0; i < times; i++) await search.press(key); };
+    await press('ArrowDown', names.indexOf('dev'));
+    await press(' ');
+    await press('ArrowDown', names.indexOf('prod') - names.indexOf('dev'));
+    await press(' ');
+    assert.equal(await b.popup.locator('[data-marked="true"]').count(), 2);
+    await press('Enter');
+    const prod = await consoleTab(b.context, '111111111111');
+    const dev = await consoleTab(b.context, '222222222222');
+    assert.equal((await groupOf(b.worker, prod)).title, 'prod');
+    assert.equal((await groupOf(b.worker, dev)).title, 'dev');
+    await eventually(async () => /Opened/.test(await b.popup.locator('[role="status"]').textContent()), 'the status');
   } finally {
     await b.done();
   }

@@ -57,9 +57,13 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
         let app = app.clone();
         Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
             let msg = match event.key().as_str() {
-                "Enter" => Msg::OpenSelected,
+                "Enter" => Msg::OpenSelected {
+                    background: event.ctrl_key() || event.meta_key(),
+                },
                 "ArrowDown" => Msg::Move(1),
                 "ArrowUp" => Msg::Move(-1),
+                // Space marks rows while there is no search text; with text it is a space.
+                " " if app.view.search.value().is_empty() => Msg::ToggleMark,
                 _ => return,
             };
             event.prevent_default();
@@ -143,6 +147,7 @@ fn send(app: Rc<App>, request: PopupRequest) {
         let msg = match &request {
             PopupRequest::ListProfiles => Msg::Loaded(ask(&request).await),
             PopupRequest::Open { .. } => Msg::Opened(ask(&request).await),
+            PopupRequest::OpenMany { .. } => Msg::OpenedMany(ask(&request).await),
         };
         dispatch(&app, msg);
     });

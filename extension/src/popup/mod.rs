@@ -1,4 +1,6 @@
-//! The toolbar popup: a searchable list of profiles; a click opens one.
+//! The toolbar popup: a searchable list of profiles; a click opens one. Keyboard: type to
+//! filter, arrows to move, Enter to open (Ctrl/Cmd+Enter: in the background), Space on an
+//! empty search box to mark several, Enter to open every marked one at once.
 //!
 //! The shape of wasm-bindgen's todomvc example: one [`model::Model`], a [`model::Msg`] enum,
 //! [`view::View`] drawing from the model, and [`app`] dispatching messages in order.
@@ -8,5 +10,6 @@
 //! in an element with `role="alert"`; progress is in the `role="status"` element.
 
 pub mod app;
+pub mod fuzzy;
 pub mod model;
 pub mod view;

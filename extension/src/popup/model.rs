@@ -3,7 +3,8 @@
 
 use roleport_protocol::{ErrorCode, ProfileList, ProfileSummary, ProtocolError};
 
-use crate::messages::{OpenedTab, PopupRequest};
+use super::fuzzy;
+use crate::messages::{OpenOutcome, OpenedTab, PopupRequest};
 
 /// Everything the popup shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +27,8 @@ pub struct Model {
     pub error: Option<ProtocolError>,
     /// The MFA code the host asked for, while the person types it.
     pub mfa: Option<MfaPrompt>,
+    /// Profiles marked to open together, in the order they were marked.
+    pub marked: Vec<String>,
 }
 
 /// A request for the code of a profile's MFA device.
@@ -48,8 +51,16 @@ pub enum Msg {
     Filter(String),
     /// Arrow keys: move the highlight by this many visible rows.
     Move(isize),
-    /// Enter: open the highlighted row (the first visible one unless moved).
-    OpenSelected,
+    /// Enter: open the marked rows, else the highlighted one (the first visible one unless
+    /// moved); `background`: Ctrl/Cmd+Enter, the tabs open without taking focus.
+    OpenSelected {
+        /// Open without switching to the new tab.
+        background: bool,
+    },
+    /// Space: mark or unmark the highlighted row.
+    ToggleMark,
+    /// The background answered `open_many`.
+    OpenedMany(Result<Vec<OpenOutcome>, ProtocolError>),
     /// A row was clicked.
     Open(String),
     /// The background answered `open`.
@@ -100,9 +111,49 @@ impl Model {
                 }
                 None
             }
-            Msg::OpenSelected => {
+            Msg::OpenSelected { background } => {
+                if !self.marked.is_empty() {
+                    let profiles = std::mem::take(&mut self.marked);
+                    self.opening = Some(profiles.join(", "));
+                    self.opened = None;
+                    self.notices.clear();
+                    self.error = None;
+                    return Some(PopupRequest::OpenMany {
+                        profiles,
+                        background,
+                    });
+                }
                 let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
-                self.update(Msg::Open(name))
+                self.open_with(name, None, background)
+            }
+            Msg::ToggleMark => {
+                let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
+                match self.marked.iter().position(|m| *m == name) {
+                    Some(at) => {
+                        self.marked.remove(at);
+                    }
+                    None => self.marked.push(name),
+                }
+                None
+            }
+            Msg::OpenedMany(result) => {
+                self.opening = None;
+                match result {
+                    Err(e) => self.error = Some(e),
+                    Ok(outcomes) => {
+                        let (opened, failed): (Vec<_>, Vec<_>) =
+                            outcomes.into_iter().partition(|o| o.result().is_ok());
+                        self.opened = (!opened.is_empty()).then(|| {
+                            opened
+                                .iter()
+                                .map(|o| o.profile.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        });
+                        self.error = failed.first().map(|_| many_failed(&failed));
+                    }
+                }
+                None
             }
             Msg::Open(profile) => self.open(profile, None),
             Msg::Opened(result) => {
@@ -152,6 +203,15 @@ impl Model {
     }
 
     fn open(&mut self, profile: String, mfa_code: Option<String>) -> Option<PopupRequest> {
+        self.open_with(profile, mfa_code, false)
+    }
+
+    fn open_with(
+        &mut self,
+        profile: String,
+        mfa_code: Option<String>,
+        background: bool,
+    ) -> Option<PopupRequest> {
         if mfa_code.is_none() {
             self.mfa = None;
         }
@@ -159,15 +219,24 @@ impl Model {
         self.opened = None;
         self.notices.clear();
         self.error = None;
-        Some(PopupRequest::Open { profile, mfa_code })
+        Some(PopupRequest::Open {
+            profile,
+            mfa_code,
+            background,
+        })
     }
 
     /// The profiles the filter lets through, in order.
+    /// Best matches first; with no filter, the host's (alphabetical) order.
     pub fn visible(&self) -> Vec<&ProfileSummary> {
-        self.profiles
+        let mut ranked: Vec<(u32, &ProfileSummary)> = self
+            .profiles
             .iter()
-            .filter(|p| matches(p, &self.filter))
-            .collect()
+            .filter_map(|p| Some((fuzzy::rank(p, &self.filter)?, p)))
+            .collect();
+        // Stable: equal ranks keep the host's order.
+        ranked.sort_by_key(|&(rank, _)| std::cmp::Reverse(rank));
+        ranked.into_iter().map(|(_, p)| p).collect()
     }
 
     /// The line in the status area.
@@ -202,29 +271,30 @@ impl Model {
 }
 
 /// Case-insensitive: every word of the filter occurs in the name, account id or role.
-pub fn matches(profile: &ProfileSummary, filter: &str) -> bool {
-    let haystack = [
-        Some(&profile.name),
-        profile.account_id.as_ref(),
-        profile.role.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| s.to_lowercase())
-    .collect::<Vec<_>>()
-    .join("\n");
-    filter
-        .to_lowercase()
-        .split_whitespace()
-        .all(|word| haystack.contains(word))
-}
-
 fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// One alert for the profiles of a multi-open that failed, each with its own reason.
+fn many_failed(failed: &[OpenOutcome]) -> ProtocolError {
+    let reasons: Vec<String> = failed
+        .iter()
+        .filter_map(|o| {
+            o.result()
+                .err()
+                .map(|e| format!("{}: {}", o.profile, e.message))
+        })
+        .collect();
+    let first = failed.iter().find_map(|o| o.result().err());
+    ProtocolError::new(
+        first.map_or(ErrorCode::Internal, |e| e.code),
+        reasons.join(" · "),
+        first.map_or_else(String::new, |e| e.hint.clone()),
+    )
 }
 
 fn is_mfa_prompt(e: &ProtocolError) -> bool {
@@ -234,7 +304,7 @@ fn is_mfa_prompt(e: &ProtocolError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::Place;
+    use crate::messages::{OpenOutcome, Place};
     use roleport_protocol::{Appearance, ErrorCode, ProfileKind};
 
     fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSummary {
@@ -296,25 +366,27 @@ mod tests {
         let mut model = loaded();
         model.update(Msg::Filter("prod".into()));
         assert_eq!(
-            model.update(Msg::OpenSelected),
+            model.update(Msg::OpenSelected { background: false }),
             Some(PopupRequest::Open {
                 profile: "prod".into(),
                 mfa_code: None,
+                background: false,
             })
         );
         model.update(Msg::Move(5));
         assert_eq!(model.selected, 1, "clamped to the last visible row");
         assert_eq!(
-            model.update(Msg::OpenSelected),
+            model.update(Msg::OpenSelected { background: false }),
             Some(PopupRequest::Open {
                 profile: "prod-eu".into(),
                 mfa_code: None,
+                background: false,
             })
         );
         model.update(Msg::Move(-9));
         assert_eq!(model.selected, 0);
         model.update(Msg::Filter("nothing".into()));
-        assert_eq!(model.update(Msg::OpenSelected), None);
+        assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
     }
 
     #[test]
@@ -355,7 +427,7 @@ mod tests {
         let (mut model, _) = Model::new();
         model.update(Msg::Loaded(Ok(ProfileList { profiles: vec![] })));
         assert_eq!(model.status(), "No profiles in ~/.aws/config");
-        assert_eq!(model.update(Msg::OpenSelected), None);
+        assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
         model.update(Msg::Move(1));
         assert_eq!(model.selected, 0);
     }
@@ -381,7 +453,8 @@ mod tests {
             model.update(Msg::SubmitMfa(" 123 456 ".into())),
             Some(PopupRequest::Open {
                 profile: "prod".into(),
-                mfa_code: Some("123456".into())
+                mfa_code: Some("123456".into()),
+                background: false,
             })
         );
     }
@@ -438,5 +511,68 @@ mod tests {
         model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
         model.update(Msg::CancelMfa);
         assert_eq!((model.mfa.clone(), model.error.clone()), (None, None));
+    }
+
+    #[test]
+    fn space_marks_rows_and_enter_opens_every_marked_one_at_once() {
+        let mut model = loaded();
+        model.update(Msg::ToggleMark);
+        model.update(Msg::Move(1));
+        model.update(Msg::ToggleMark);
+        model.update(Msg::Move(1));
+        model.update(Msg::ToggleMark);
+        model.update(Msg::ToggleMark);
+        assert_eq!(model.marked, ["dev", "prod"], "a second Space unmarks");
+        assert_eq!(
+            model.update(Msg::OpenSelected { background: true }),
+            Some(PopupRequest::OpenMany {
+                profiles: vec!["dev".into(), "prod".into()],
+                background: true,
+            })
+        );
+        assert!(model.marked.is_empty());
+        let tab = |p: &str| OpenedTab {
+            profile: p.into(),
+            tab_id: 1,
+            place: Place::Group(1),
+            notices: Vec::new(),
+        };
+        let failed =
+            ProtocolError::new(ErrorCode::AccessDenied, "denied", "check the trust policy");
+        model.update(Msg::OpenedMany(Ok(vec![
+            OpenOutcome {
+                profile: "dev".into(),
+                reply: crate::messages::PopupReply::Ok(tab("dev")),
+            },
+            OpenOutcome {
+                profile: "prod".into(),
+                reply: crate::messages::PopupReply::Err(failed),
+            },
+        ])));
+        assert_eq!(model.opened.as_deref(), Some("dev"));
+        let error = model.error.clone().expect("prod's failure is shown");
+        assert_eq!(error.message, "prod: denied");
+    }
+
+    #[test]
+    fn ctrl_enter_opens_the_highlighted_row_in_the_background() {
+        let mut model = loaded();
+        assert_eq!(
+            model.update(Msg::OpenSelected { background: true }),
+            Some(PopupRequest::Open {
+                profile: "dev".into(),
+                mfa_code: None,
+                background: true
+            })
+        );
+    }
+
+    #[test]
+    fn fuzzy_matches_rank_the_best_first() {
+        let mut model = loaded();
+        model.update(Msg::Filter("prd".into()));
+        assert_eq!(names(&model), ["prod", "prod-eu"]);
+        model.update(Msg::Filter("eu".into()));
+        assert_eq!(names(&model)[0], "prod-eu");
     }
 }

@@ -137,6 +137,10 @@ impl View {
         let visible = model.visible();
         for (index, profile) in visible.iter().enumerate() {
             let row = self.row(profile, index == model.selected)?;
+            if model.marked.contains(&profile.name) {
+                row.set_attribute("data-marked", "true")?;
+                row.set_attribute("aria-checked", "true")?;
+            }
             row.set_id(&format!("profile-{index}"));
             self.list.append_child(&row)?;
         }

@@ -195,10 +195,15 @@ pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials
     let Some(last) = plan.roles.last() else {
         let root = source_credentials(plan).await?;
         if root.is_temporary() {
+            // An SSO permission set is a role: say which, as for any role.
+            let role = match &plan.source {
+                Source::Sso(sso) => Some(sso.role_name.clone()),
+                _ => None,
+            };
             return Ok(SessionCredentials {
                 credentials: root.credentials,
                 account_id: root.account_id,
-                role: None,
+                role,
                 console_duration: None,
                 expires_at: root.expires_at,
                 notices: Vec::new(),

@@ -265,7 +265,16 @@ pub async fn token(target: &Target) -> Result<CachedToken, HostError> {
                 }
                 return Ok(fresh);
             }
-            Err(e) => tracing::warn!("SSO token refresh failed: {e}"),
+            Err(e) => {
+                tracing::warn!("SSO token refresh failed: {e}");
+                // Another process (a second browser's host, the AWS CLI) may have refreshed
+                // first: refresh tokens are single use, so take what it wrote.
+                if let Ok(Some(other)) = cache::read(&path) {
+                    if other.access_token != cached.access_token && other.seconds_left(now) > 0 {
+                        return Ok(other);
+                    }
+                }
+            }
         }
     }
     if left <= 0 {
