@@ -17,6 +17,8 @@ extern "C" {
     pub fn runtime(this: &Api) -> Runtime;
     #[wasm_bindgen(method, getter)]
     pub fn tabs(this: &Api) -> Tabs;
+    #[wasm_bindgen(method, getter)]
+    pub fn storage(this: &Api) -> Storage;
     /// Absent in browsers without tab groups.
     #[wasm_bindgen(method, getter, js_name = tabGroups)]
     pub fn tab_groups(this: &Api) -> Option<TabGroups>;
@@ -56,6 +58,17 @@ extern "C" {
     pub type Event;
     #[wasm_bindgen(method, js_name = addListener)]
     pub fn add_listener(this: &Event, listener: &Function);
+
+    /// `storage.local`: the popup's favourites and recents.
+    pub type Storage;
+    #[wasm_bindgen(method, getter)]
+    pub fn local(this: &Storage) -> StorageArea;
+    /// One storage area.
+    pub type StorageArea;
+    #[wasm_bindgen(method, catch)]
+    pub fn get(this: &StorageArea, keys: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn set(this: &StorageArea, items: &JsValue) -> Result<Promise, JsValue>;
 
     /// `tabs`.
     pub type Tabs;

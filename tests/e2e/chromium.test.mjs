@@ -221,3 +221,21 @@ test('Space marks several profiles and Enter opens them all at once, each in its
     await b.done();
   }
 });
+
+test('a starred profile stays pinned on top the next time the popup opens; recents follow', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-star="prod"]').click();
+    await b.popup.locator('[data-profile="dev"]').click();
+    await consoleTab(b.context, '222222222222');
+    await b.popup.reload();
+    const order = await eventually(async () => {
+      const rows = await b.popup.locator('[data-profile]').evaluateAll((r) => r.map((e) => e.dataset.profile));
+      return rows.length > 2 && rows;
+    }, 'the list after reopening');
+    assert.deepEqual(order.slice(0, 2), ['prod', 'dev'], 'favourite, then the recently opened');
+    assert.equal(await b.popup.locator('[data-star="prod"]').getAttribute('aria-pressed'), 'true');
+  } finally {
+    await b.done();
+  }
+});

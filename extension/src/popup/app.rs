@@ -11,6 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Event, KeyboardEvent};
 
 use super::model::{Model, Msg};
+use super::prefs::{self, Prefs};
 use super::view::View;
 use crate::bindings::{api, call, error_text};
 use crate::codec::{from_js, to_js};
@@ -42,6 +43,7 @@ pub fn start() -> Result<(), JsValue> {
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
     send(app.clone(), first);
+    load_prefs(app.clone());
     app.view.search.focus()?;
     Ok(())
 }
@@ -64,6 +66,7 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
                 "ArrowUp" => Msg::Move(-1),
                 // Space marks rows while there is no search text; with text it is a space.
                 " " if app.view.search.value().is_empty() => Msg::ToggleMark,
+                "*" => Msg::ToggleFavourite(None),
                 _ => return,
             };
             event.prevent_default();
@@ -73,11 +76,18 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
     let on_click = {
         let app = app.clone();
         Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-            let row = event
+            let target = event
                 .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|t| t.closest("[data-profile]").ok().flatten());
-            if let Some(name) = row.and_then(|r| r.get_attribute("data-profile")) {
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let closest = |selector: &str, attribute: &str| {
+                target
+                    .as_ref()
+                    .and_then(|t| t.closest(selector).ok().flatten())
+                    .and_then(|e| e.get_attribute(attribute))
+            };
+            if let Some(name) = closest("[data-star]", "data-star") {
+                dispatch(&app, Msg::ToggleFavourite(Some(name)));
+            } else if let Some(name) = closest("[data-profile]", "data-profile") {
                 dispatch(&app, Msg::Open(name));
             }
         })
@@ -129,7 +139,12 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
 }
 
 fn dispatch(app: &Rc<App>, msg: Msg) {
+    let before = app.model.borrow().prefs.clone();
     let request = app.model.borrow_mut().update(msg);
+    let after = app.model.borrow().prefs.clone();
+    if after != before {
+        save_prefs(&after);
+    }
     if let Err(e) = app.view.render(&app.model.borrow()) {
         log::warn(&format!(
             "render failed: {}",
@@ -139,6 +154,33 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     if let Some(request) = request {
         send(app.clone(), request);
     }
+}
+
+fn load_prefs(app: Rc<App>) {
+    spawn_local(async move {
+        let area = api().storage().local();
+        let stored = call(area.get(&JsValue::from_str(prefs::KEY))).await;
+        let prefs = stored
+            .ok()
+            .and_then(|all| js_sys::Reflect::get(&all, &JsValue::from_str(prefs::KEY)).ok())
+            .filter(|v| !v.is_undefined())
+            .and_then(|v| from_js::<Prefs>(&v, "the popup's stored preferences").ok())
+            .unwrap_or_default();
+        dispatch(&app, Msg::PrefsLoaded(prefs));
+    });
+}
+
+fn save_prefs(prefs: &Prefs) {
+    let items = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&items, &JsValue::from_str(prefs::KEY), &to_js(prefs));
+    spawn_local(async move {
+        if let Err(e) = call(api().storage().local().set(&items)).await {
+            log::warn(&format!(
+                "cannot save favourites: {}",
+                error_text(&e).unwrap_or_default()
+            ));
+        }
+    });
 }
 
 /// Sends `request` to the background; its answer comes back as a message.

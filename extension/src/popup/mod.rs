@@ -12,4 +12,5 @@
 pub mod app;
 pub mod fuzzy;
 pub mod model;
+pub mod prefs;
 pub mod view;

@@ -4,6 +4,7 @@
 use roleport_protocol::{ErrorCode, ProfileList, ProfileSummary, ProtocolError};
 
 use super::fuzzy;
+use super::prefs::Prefs;
 use crate::messages::{OpenOutcome, OpenedTab, PopupRequest};
 
 /// Everything the popup shows.
@@ -29,6 +30,8 @@ pub struct Model {
     pub mfa: Option<MfaPrompt>,
     /// Profiles marked to open together, in the order they were marked.
     pub marked: Vec<String>,
+    /// Favourites and recents, remembered across openings.
+    pub prefs: Prefs,
 }
 
 /// A request for the code of a profile's MFA device.
@@ -59,6 +62,10 @@ pub enum Msg {
     },
     /// Space: mark or unmark the highlighted row.
     ToggleMark,
+    /// The stored favourites and recents arrived.
+    PrefsLoaded(Prefs),
+    /// The star of a row, or `*` on the highlighted row.
+    ToggleFavourite(Option<String>),
     /// The background answered `open_many`.
     OpenedMany(Result<Vec<OpenOutcome>, ProtocolError>),
     /// A row was clicked.
@@ -126,6 +133,16 @@ impl Model {
                 let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
                 self.open_with(name, None, background)
             }
+            Msg::PrefsLoaded(prefs) => {
+                self.prefs = prefs;
+                None
+            }
+            Msg::ToggleFavourite(name) => {
+                let name =
+                    name.or_else(|| self.visible().get(self.selected).map(|p| p.name.clone()))?;
+                self.prefs.toggle_favourite(&name);
+                None
+            }
             Msg::ToggleMark => {
                 let name = self.visible().get(self.selected).map(|p| p.name.clone())?;
                 match self.marked.iter().position(|m| *m == name) {
@@ -143,6 +160,9 @@ impl Model {
                     Ok(outcomes) => {
                         let (opened, failed): (Vec<_>, Vec<_>) =
                             outcomes.into_iter().partition(|o| o.result().is_ok());
+                        for o in opened.iter().rev() {
+                            self.prefs.opened(&o.profile);
+                        }
                         self.opened = (!opened.is_empty()).then(|| {
                             opened
                                 .iter()
@@ -160,6 +180,7 @@ impl Model {
                 let profile = self.opening.take();
                 match result {
                     Ok(tab) => {
+                        self.prefs.opened(&tab.profile);
                         self.opened = Some(tab.profile);
                         self.notices = tab.notices;
                         self.mfa = None;
@@ -234,8 +255,14 @@ impl Model {
             .iter()
             .filter_map(|p| Some((fuzzy::rank(p, &self.filter)?, p)))
             .collect();
-        // Stable: equal ranks keep the host's order.
-        ranked.sort_by_key(|&(rank, _)| std::cmp::Reverse(rank));
+        // Stable: equal ranks keep the host's order. Favourites lead; with nothing typed,
+        // the recently opened come next.
+        let typing = !self.filter.trim().is_empty();
+        ranked.sort_by_key(|&(rank, p)| {
+            let (tier, at) = self.prefs.tier(&p.name);
+            let tier = if typing { tier.min(1) } else { tier };
+            (tier, std::cmp::Reverse(rank), at)
+        });
         ranked.into_iter().map(|(_, p)| p).collect()
     }
 
@@ -574,5 +601,31 @@ mod tests {
         assert_eq!(names(&model), ["prod", "prod-eu"]);
         model.update(Msg::Filter("eu".into()));
         assert_eq!(names(&model)[0], "prod-eu");
+    }
+
+    #[test]
+    fn favourites_are_pinned_and_recents_follow_when_nothing_is_typed() {
+        let mut model = loaded();
+        model.update(Msg::ToggleFavourite(Some("sandbox".into())));
+        model.update(Msg::Open("prod-eu".into()));
+        model.update(Msg::Opened(Ok(OpenedTab {
+            profile: "prod-eu".into(),
+            tab_id: 1,
+            place: Place::Group(1),
+            notices: Vec::new(),
+        })));
+        assert_eq!(names(&model), ["sandbox", "prod-eu", "dev", "prod"]);
+        model.update(Msg::Filter("prod".into()));
+        assert_eq!(
+            names(&model),
+            ["prod", "prod-eu"],
+            "typing ranks by match; recents no longer lead"
+        );
+        model.update(Msg::Filter(String::new()));
+        model.update(Msg::ToggleFavourite(None));
+        assert!(
+            model.prefs.favourites.is_empty(),
+            "`*` on the highlighted row (sandbox) unstars it"
+        );
     }
 }

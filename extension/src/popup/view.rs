@@ -136,7 +136,8 @@ impl View {
         self.list.set_text_content(None);
         let visible = model.visible();
         for (index, profile) in visible.iter().enumerate() {
-            let row = self.row(profile, index == model.selected)?;
+            let starred = model.prefs.favourites.contains(&profile.name);
+            let row = self.row(profile, index == model.selected, starred)?;
             if model.marked.contains(&profile.name) {
                 row.set_attribute("data-marked", "true")?;
                 row.set_attribute("aria-checked", "true")?;
@@ -154,7 +155,12 @@ impl View {
         Ok(())
     }
 
-    fn row(&self, profile: &ProfileSummary, selected: bool) -> Result<Element, JsValue> {
+    fn row(
+        &self,
+        profile: &ProfileSummary,
+        selected: bool,
+        starred: bool,
+    ) -> Result<Element, JsValue> {
         let row = self.element("li", "profile")?;
         row.set_attribute("role", "option")?;
         row.set_attribute("data-profile", &profile.name)?;
@@ -176,8 +182,16 @@ impl View {
             meta.set_text_content(Some(&details));
             text.append_child(&meta)?;
         }
+        let star = self.element("button", "star")?;
+        star.set_attribute("type", "button")?;
+        star.set_attribute("data-star", &profile.name)?;
+        star.set_attribute("aria-pressed", if starred { "true" } else { "false" })?;
+        star.set_attribute("aria-label", &format!("Pin {} on top", profile.name))?;
+        star.set_attribute("tabindex", "-1")?;
+        star.set_text_content(Some(if starred { "★" } else { "☆" }));
         row.append_child(&swatch)?;
         row.append_child(&text)?;
+        row.append_child(&star)?;
         Ok(row)
     }
 
