@@ -21,3 +21,13 @@ pub fn run(args: &[String]) -> Result<()> {
     cmd.current_dir(sh::root()).env("SE_OFFLINE", "true");
     sh::run(&mut cmd)
 }
+
+/// `cargo xtask screenshots`: the popup in both browsers and both themes, into
+/// `docs/screenshots/` (tests/e2e/screenshots.mjs).
+pub fn screenshots() -> Result<()> {
+    build::run(build::Options::default())?;
+    let node = sh::find_program("node").unwrap_or_else(|| "node".into());
+    let mut cmd = netns::with_test_hosts(&node, &["tests/e2e/screenshots.mjs"])?;
+    cmd.current_dir(sh::root()).env("SE_OFFLINE", "true");
+    sh::run(&mut cmd)
+}

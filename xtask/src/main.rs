@@ -29,6 +29,8 @@ tasks:
   demo [--browser firefox] [--emulator] [--headless]
                            build, then roleport in a real browser (the local AWS emulator
                            unless you have an AWS config; screenshots in dist/demo/ when headless)
+  screenshots              build, then the popup in Chromium and Firefox, light and dark,
+                           into docs/screenshots/
   help                     this text
 ";
 
@@ -58,6 +60,10 @@ fn run(args: Vec<String>) -> Result<()> {
             test::run()
         }
         "demo" => demo::run(rest),
+        "screenshots" => {
+            no_options(task, rest)?;
+            demo::screenshots()
+        }
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
