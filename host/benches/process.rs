@@ -147,7 +147,6 @@ impl Home {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("ROLEPORT_RUNTIME_DIR", self.path().join("run"))
-            .env("ROLEPORT_STORE", "file")
             .envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
         cmd
     }
@@ -244,7 +243,7 @@ fn frame(id: u64, kind: &str, fields: Value) -> Vec<u8> {
 }
 
 fn hello() -> Value {
-    json!({"version": "bench"})
+    json!({"client": "roleport-extension", "version": "bench"})
 }
 
 fn status_kib(pid: u32, field: &str) -> f64 {

@@ -3,65 +3,23 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import {
-  startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
-  EXTENSION_DIR, CHROMIUM_ID, CONSOLE_HOST, HOST_BIN,
-} from './harness.mjs';
+import { startAws, roleport, assertNoCredentialsInFrames, eventually, HOST_BIN } from './harness.mjs';
+import { launchChromium, chromiumConsoleTab, groupOf, CHROMIUM_POPUP } from './browsers.mjs';
 
 let aws;
 before(async () => { aws = await startAws(); });
 after(() => aws?.stop());
 
-async function launch({ register = true } = {}) {
-  const home = makeHome(aws);
-  const udd = mkdtempSync(join(tmpdir(), 'roleport-chromium-'));
-  const env = browserEnv(aws, home);
-  if (register) roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
-  const context = await chromium.launchPersistentContext(udd, {
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    env,
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
-  assert.equal(new URL(worker.url()).host, CHROMIUM_ID, 'the manifest key fixes the extension id');
-  const popup = await context.newPage();
-  await popup.goto(`chrome-extension://${CHROMIUM_ID}/popup.html`);
-  const done = async () => { await context.close(); cleanup(home, udd); };
-  return { home, udd, env, context, worker, popup, done };
+async function launch(options) {
+  const b = await launchChromium(aws, options);
+  b.popup = await b.context.newPage();
+  await b.popup.goto(CHROMIUM_POPUP);
+  return b;
 }
 
-async function consoleTab(context, account) {
-  return eventually(async () => {
-    for (const page of context.pages()) {
-      if (!page.url().includes(CONSOLE_HOST)) continue;
-      const shown = await page.locator('#account').textContent({ timeout: 500 }).catch(() => null);
-      if (shown === account) return page;
-    }
-    return null;
-  }, `a console tab for account ${account}`);
-}
-
-/** The tab group of the console tab showing `account` (the fake console titles its page
- * "Console - ACCOUNT - ROLE"; URLs alone do not tell two accounts' tabs apart). */
-async function groupOf(worker, page) {
-  const account = await page.locator('#account').textContent();
-  return worker.evaluate(async (account) => {
-    const [tab] = (await chrome.tabs.query({})).filter((t) => t.title.includes(account));
-    if (!tab || tab.groupId === -1) return null;
-    const g = await chrome.tabGroups.get(tab.groupId);
-    return { id: g.id, title: g.title, color: g.color };
-  }, account);
-}
+const consoleTab = chromiumConsoleTab;
 
 test('clicking a profile opens its signed-in console in a titled, coloured tab group', async () => {
   const b = await launch();

@@ -4,74 +4,25 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
-import { Builder, By, Key, until } from 'selenium-webdriver';
-import firefox from 'selenium-webdriver/firefox.js';
-import {
-  startAws, makeHome, browserEnv, roleport, assertNoCredentialsInFrames, cleanup, eventually,
-  EXTENSION_DIR, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST,
-} from './harness.mjs';
+import { By, Key, until } from 'selenium-webdriver';
+import { startAws, roleport, assertNoCredentialsInFrames, eventually } from './harness.mjs';
+import { launchFirefox, firefoxConsoleTab, containerOf as containerIn, FIREFOX_POPUP } from './browsers.mjs';
 
-const UUID = '6a1c3f0e-2b4d-4e8a-9c1f-0d5e7b3a9f21';
-const POPUP = `moz-extension://${UUID}/popup.html`;
+const POPUP = FIREFOX_POPUP;
 
 let aws;
 before(async () => { aws = await startAws(); });
 after(() => aws?.stop());
 
 async function launch() {
-  const home = makeHome(aws);
-  const env = browserEnv(aws, home);
-  roleport(['host', 'install', '--browser', 'firefox'], env);
-  const options = new firefox.Options()
-    .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
-    .addArguments('-headless')
-    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: UUID }))
-    .setPreference('network.dns.localDomains', `${SIGNIN_HOST},${CONSOLE_HOST}`)
-    .setPreference('browser.shell.checkDefaultBrowser', false)
-    .setPreference('datareporting.policy.dataSubmissionEnabled', false);
-  const geckodriver = process.env.GECKODRIVER_BIN ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
-  const service = new firefox.ServiceBuilder(geckodriver)
-    .addArguments('--allow-system-access')
-    .setEnvironment(env);
-  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
-  try {
-    await driver.installAddon(EXTENSION_DIR, true);
-    await driver.get(POPUP);
-  } catch (e) {
-    await driver.quit();
-    throw e;
-  }
-  const popup = await driver.getWindowHandle();
-  const done = async () => { await driver.quit(); cleanup(home); };
-  return { home, env, driver, popup, done };
+  const b = await launchFirefox(aws);
+  await b.driver.get(POPUP);
+  b.popup = b.first;
+  return b;
 }
 
-/** Switches to the tab showing `account`'s console and returns its handle. */
-async function consoleTab(driver, account) {
-  return eventually(async () => {
-    for (const handle of await driver.getAllWindowHandles()) {
-      await driver.switchTo().window(handle);
-      if (!(await driver.getCurrentUrl()).includes(CONSOLE_HOST)) continue;
-      const shown = await driver.findElements(By.id('account'));
-      if (shown.length && (await shown[0].getText()) === account) return handle;
-    }
-    return null;
-  }, `a console tab for account ${account}`);
-}
-
-/** The container (name, colour, icon) of the console tab of `account`, asked from an extension page. */
-async function containerOf(b, account) {
-  await b.driver.switchTo().window(b.popup);
-  return b.driver.executeAsyncScript(async (account, done) => {
-    // The fake console titles its page "Console - ACCOUNT - ROLE".
-    const [tab] = (await browser.tabs.query({})).filter((t) => t.title.includes(account));
-    if (!tab || tab.cookieStoreId === 'firefox-default') return done(null);
-    const c = await browser.contextualIdentities.get(tab.cookieStoreId);
-    done({ id: c.cookieStoreId, name: c.name, color: c.color, icon: c.icon });
-  }, account);
-}
+const consoleTab = firefoxConsoleTab;
+const containerOf = (b, account) => containerIn(b.driver, b.popup, account);
 
 async function click(b, profile) {
   await b.driver.switchTo().window(b.popup);

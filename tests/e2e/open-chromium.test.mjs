@@ -4,63 +4,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
 import {
-  startAws, makeHome, browserEnv, roleport, roleportAsync, assertNoCredentialsInFrames, cleanup,
-  eventually, hostSocket, EXTENSION_DIR, CHROMIUM_ID, CONSOLE_HOST,
+  startAws, makeHome, browserEnv, roleportAsync, assertNoCredentialsInFrames, cleanup, eventually, hostSocket,
 } from './harness.mjs';
+import { launchChromium, chromiumConsoleTab, groupOf } from './browsers.mjs';
 
 let aws;
 before(async () => { aws = await startAws(); });
 after(() => aws?.stop());
 
-async function launch() {
-  const home = makeHome(aws);
-  const udd = mkdtempSync(join(tmpdir(), 'roleport-chromium-'));
-  const env = browserEnv(aws, home);
-  roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
-  const context = await chromium.launchPersistentContext(udd, {
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    env,
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
-  assert.equal(new URL(worker.url()).host, CHROMIUM_ID);
-  let closed = false;
-  const close = async () => { if (!closed) { closed = true; await context.close(); } };
-  const done = async () => { await close(); cleanup(home, udd); };
-  return { home, udd, env, context, worker, close, done };
-}
-
-/** The page showing `account`'s console. */
-async function consoleTab(context, account) {
-  return eventually(async () => {
-    for (const page of context.pages()) {
-      if (!page.url().includes(CONSOLE_HOST)) continue;
-      const shown = await page.locator('#account').textContent({ timeout: 500 }).catch(() => null);
-      if (shown === account) return page;
-    }
-    return null;
-  }, `a console tab for account ${account}`);
-}
-
-async function groupOf(worker, page) {
-  return worker.evaluate(async (url) => {
-    const [tab] = (await chrome.tabs.query({})).filter((t) => t.url === url);
-    if (!tab || tab.groupId === -1) return null;
-    const g = await chrome.tabGroups.get(tab.groupId);
-    return { id: g.id, title: g.title, color: g.color };
-  }, page.url());
-}
+const launch = () => launchChromium(aws);
+const consoleTab = chromiumConsoleTab;
 
 /** Waits until the browser's host listens: the background opened its port by itself. */
 function socketUp(b) {

@@ -25,6 +25,8 @@ const APT_PACKAGES: &[&str] = &[
     "python3-venv",
     "pkg-config",
     "libdbus-1-dev",
+    // `cargo xtask bench`: instruction counts per request (callgrind).
+    "valgrind",
 ];
 
 /// The wasm-bindgen CLI must match the `wasm-bindgen` crate pinned in extension/Cargo.toml.

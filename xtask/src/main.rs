@@ -3,6 +3,7 @@
 //! One module per task; `main` only dispatches. Every task prints each step it takes, so a CI
 //! log says what was installed, built and where the result is.
 
+mod bench;
 mod build;
 mod demo;
 mod deps;
@@ -31,6 +32,8 @@ tasks:
                            unless you have an AWS config; screenshots in dist/demo/ when headless)
   screenshots              build, then the popup in Chromium and Firefox, light and dark,
                            into docs/screenshots/
+  bench [--quick]          measure (criterion, payload, host RSS, callgrind, clicks against the
+                           emulator) and write bench/results.md; --quick: few runs, a smoke check
   help                     this text
 ";
 
@@ -60,6 +63,7 @@ fn run(args: Vec<String>) -> Result<()> {
             test::run()
         }
         "demo" => demo::run(rest),
+        "bench" => bench::run(bench::Options::parse(rest)?),
         "screenshots" => {
             no_options(task, rest)?;
             demo::screenshots()

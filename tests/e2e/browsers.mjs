@@ -1,0 +1,125 @@
+// Real browsers with the built extension and the host registered by `roleport host install`,
+// each in a fresh HOME / profile: headless Chromium via playwright-core, Firefox ESR via
+// geckodriver + selenium-webdriver. Shared by every end-to-end test file.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { Builder, By } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import {
+  makeHome, browserEnv, roleport, cleanup, eventually,
+  EXTENSION_DIR, CHROMIUM_ID, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST,
+} from './harness.mjs';
+
+/** The fixed moz-extension:// origin (pref `extensions.webextensions.uuids`). */
+export const FIREFOX_UUID = '6a1c3f0e-2b4d-4e8a-9c1f-0d5e7b3a9f21';
+export const FIREFOX_POPUP = `moz-extension://${FIREFOX_UUID}/popup.html`;
+export const CHROMIUM_POPUP = `chrome-extension://${CHROMIUM_ID}/popup.html`;
+
+/** Chromium with the extension; `register: false` leaves the host unregistered. */
+export async function launchChromium(aws, { register = true } = {}) {
+  const home = makeHome(aws);
+  const udd = mkdtempSync(join(tmpdir(), 'roleport-chromium-'));
+  const env = browserEnv(aws, home);
+  if (register) roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
+  const context = await chromium.launchPersistentContext(udd, {
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    env,
+    args: [
+      `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`,
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  assert.equal(new URL(worker.url()).host, CHROMIUM_ID, 'the manifest key fixes the extension id');
+  let closed = false;
+  const close = async () => { if (!closed) { closed = true; await context.close(); } };
+  const done = async () => { await close(); cleanup(home, udd); };
+  return { home, udd, env, context, worker, close, done };
+}
+
+/** The Chromium page showing `account`'s console. */
+export async function chromiumConsoleTab(context, account) {
+  return eventually(async () => {
+    for (const page of context.pages()) {
+      if (!page.url().includes(CONSOLE_HOST)) continue;
+      const shown = await page.locator('#account').textContent({ timeout: 500 }).catch(() => null);
+      if (shown === account) return page;
+    }
+    return null;
+  }, `a console tab for account ${account}`);
+}
+
+/** The tab group of a console page (found by the account in its title: the fake console titles
+ * its page "Console - ACCOUNT - ROLE", and URLs alone do not tell two accounts' tabs apart). */
+export async function groupOf(worker, page) {
+  const account = await page.locator('#account').textContent();
+  return worker.evaluate(async (account) => {
+    const [tab] = (await chrome.tabs.query({})).filter((t) => t.title.includes(account));
+    if (!tab || tab.groupId === -1) return null;
+    const g = await chrome.tabGroups.get(tab.groupId);
+    return { id: g.id, title: g.title, color: g.color };
+  }, account);
+}
+
+/** Firefox ESR with the extension as a temporary add-on and the host registered in HOME. */
+export async function launchFirefox(aws) {
+  const home = makeHome(aws);
+  const env = browserEnv(aws, home);
+  roleport(['host', 'install', '--browser', 'firefox'], env);
+  const options = new firefox.Options()
+    .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
+    .addArguments('-headless')
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }))
+    .setPreference('network.dns.localDomains', `${SIGNIN_HOST},${CONSOLE_HOST}`)
+    .setPreference('browser.shell.checkDefaultBrowser', false)
+    .setPreference('datareporting.policy.dataSubmissionEnabled', false);
+  const geckodriver = process.env.GECKODRIVER_BIN ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
+  const service = new firefox.ServiceBuilder(geckodriver)
+    .addArguments('--allow-system-access')
+    .setEnvironment(env);
+  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  try {
+    await driver.installAddon(EXTENSION_DIR, true);
+  } catch (e) {
+    await driver.quit();
+    throw e;
+  }
+  const first = await driver.getWindowHandle();
+  let quit = false;
+  const close = async () => { if (!quit) { quit = true; await driver.quit(); } };
+  const done = async () => { await close(); cleanup(home); };
+  return { home, env, driver, first, close, done };
+}
+
+/** Switches to the Firefox tab showing `account`'s console and returns its handle. */
+export async function firefoxConsoleTab(driver, account) {
+  return eventually(async () => {
+    for (const handle of await driver.getAllWindowHandles()) {
+      await driver.switchTo().window(handle);
+      if (!(await driver.getCurrentUrl()).includes(CONSOLE_HOST)) continue;
+      const shown = await driver.findElements(By.id('account'));
+      if (shown.length && (await shown[0].getText()) === account) return handle;
+    }
+    return null;
+  }, `a console tab for account ${account}`);
+}
+
+/** The container (id, name, colour, icon) of `account`'s console tab, asked from the extension
+ * page in window `page` (the fake console titles its page "Console - ACCOUNT - ROLE"). */
+export async function containerOf(driver, page, account) {
+  await driver.switchTo().window(page);
+  if (!(await driver.getCurrentUrl()).startsWith('moz-extension:')) await driver.get(FIREFOX_POPUP);
+  return driver.executeAsyncScript(async (account, done) => {
+    const [tab] = (await browser.tabs.query({})).filter((t) => t.title.includes(account));
+    if (!tab || tab.cookieStoreId === 'firefox-default') return done(null);
+    const c = await browser.contextualIdentities.get(tab.cookieStoreId);
+    done({ id: c.cookieStoreId, name: c.name, color: c.color, icon: c.icon });
+  }, account);
+}

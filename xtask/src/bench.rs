@@ -1,0 +1,367 @@
+//! `cargo xtask bench [--quick]`: measures roleport and writes `bench/results.md`
+//! (issue 8): the machine, the versions, the method, and min / median / max of every figure.
+//!
+//! - criterion micro-benchmarks (`host/benches/micro.rs`), folded from criterion's own files;
+//! - the extension's payload (`dist/extension/`, built fresh);
+//! - the real host driven over native messaging against the emulator
+//!   (`host/benches/process.rs`): idle RSS, callgrind instruction counts, warm clicks, cold path.
+//!
+//! No figure is asserted: the file is for people to read and compare within one run.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{deps, dist, sh, wasm};
+
+/// The criterion groups of `host/benches/micro.rs`, in the order the table shows them.
+const GROUPS: &[&str] = &["profiles_5000", "signin_url", "frame_codec"];
+
+/// The payload goal of issue 8, in bytes (gzipped).
+const PAYLOAD_GOAL: u64 = 120 * 1024;
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Fewer and shorter runs: a smoke check that the harness still works (~1 min once built).
+    pub quick: bool,
+}
+
+impl Options {
+    /// Parses the arguments after `bench`.
+    pub fn parse(args: &[String]) -> Result<Options> {
+        let mut options = Options::default();
+        for arg in args {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                other => bail!("`cargo xtask bench` has no option `{other}` (try --quick)"),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Runs every measurement and writes `bench/results.md`.
+pub fn run(options: Options) -> Result<()> {
+    let started = Instant::now();
+    let load_start = load_average();
+    let date = sh::probe(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .unwrap_or_default();
+    deps::run()?;
+
+    println!("bench: extension payload (build, wasm-bindgen, wasm-opt)");
+    let payload = payload()?;
+
+    println!("bench: criterion micro-benchmarks (host/benches/micro.rs)");
+    let micro = micro(options.quick)?;
+
+    println!("bench: the host process against the emulator (host/benches/process.rs)");
+    let process = process(options.quick)?;
+
+    let load_end = load_average();
+    let mut md = String::new();
+    let mode = if options.quick {
+        "`cargo xtask bench --quick` (few runs: a smoke check, not figures to quote)"
+    } else {
+        "`cargo xtask bench` (full)"
+    };
+    let _ = writeln!(md, "# roleport benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Written by {mode} on {}, in {:.0} s. Regenerate with `cargo xtask bench` (full, \
+         ~10 min once built) or `cargo xtask bench --quick`. Machines here are shared and noisy: \
+         compare figures within one run, and trust instruction counts over times.\n",
+        date.trim(),
+        started.elapsed().as_secs_f64()
+    );
+    machine(&mut md, &load_start, &load_end);
+    let _ = writeln!(md, "## Extension payload\n\n{payload}");
+    let _ = writeln!(md, "## Micro-benchmarks (criterion)\n\n{micro}");
+    let _ = writeln!(md, "## The host process\n\n{process}");
+    let _ = writeln!(md, "{NOT_YET}");
+
+    let out = sh::root().join("bench").join("results.md");
+    std::fs::create_dir_all(out.parent().expect("a parent"))?;
+    std::fs::write(&out, md).with_context(|| format!("writing {}", out.display()))?;
+    println!("done: {}", sh::rel(&out));
+    Ok(())
+}
+
+const NOT_YET: &str = "\
+## Not measured yet
+
+- **Cold path beside the peers** (`awsumepy PROFILE -cl` with awsume 4.5.4 +
+  awsume-console-plugin 1.2.4, `aws-sso-util console launch --print --no-open` 4.33.0): they
+  call the real sign-in host names over HTTPS, so a fair run needs everything inside
+  `unshare --net --mount` with a private `/etc/hosts` mapping `*.signin.aws.amazon.com` and
+  `signin.aws.amazon.com` to 127.0.0.1, a TLS front for the sign-in stub on 127.0.0.1:443 with a
+  throwaway CA (openssl), and `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `AWS_CA_BUNDLE`,
+  `CURL_CA_BUNDLE` all pointing at it; the peers in their own venv under `bench/`; roleport's
+  `roleport url` run the same way (TLS included) so the ratio compares like with like.
+  aws-sso-util also needs the IAM Identity Center / OIDC stub, which the emulator lacks.
+- Popup at 5,000 profiles, open 10 accounts vs 1 (real Chromium and Firefox), SSO discovery
+  against a rate-limited stub: need the browser harness (`tests/e2e/`) and the SSO stub.
+";
+
+fn machine(md: &mut String, load_start: &str, load_end: &str) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let version = |program: &str, arg: &str| {
+        sh::probe(Command::new(program).arg(arg))
+            .and_then(|s| s.lines().next().map(str::to_owned))
+            .unwrap_or_else(|| "not found".into())
+    };
+    let roleport = sh::target_dir().join("release").join("roleport");
+    let kernel = version("uname", "-r");
+    let _ = writeln!(md, "## Machine and versions\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| CPU | {cpu} |");
+    let _ = writeln!(md, "| cores (nproc) | {nproc} |");
+    let _ = writeln!(md, "| kernel | {kernel} |");
+    let _ = writeln!(md, "| load average (1, 5, 15 min) at start | {load_start} |");
+    let _ = writeln!(md, "| load average at end | {load_end} |");
+    let _ = writeln!(md, "| rustc | {} |", version("rustc", "-V"));
+    let _ = writeln!(
+        md,
+        "| roleport | {} (`cargo bench` profile = release) |",
+        version(&roleport.to_string_lossy(), "--version")
+    );
+    let _ = writeln!(md, "| valgrind | {} |", version("valgrind", "--version"));
+    let moto = sh::root().join("tests/.venv/bin/moto_server");
+    let _ = writeln!(
+        md,
+        "| emulator | moto {} + roleport's sign-in stub (`tests/aws/awsemu.py`) |",
+        sh::probe(
+            Command::new(sh::root().join("tests/.venv/bin/python"))
+                .args(["-c", "import moto; print(moto.__version__)"])
+        )
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| format!("not found ({})", sh::rel(&moto)))
+    );
+    let _ = writeln!(md, "| browser | none used yet |\n");
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+// ---- payload ----------------------------------------------------------------------------
+
+fn payload() -> Result<String> {
+    let built = wasm::build()?;
+    let dir = dist::assemble(&built)?;
+    let [raw, bound, opt] = built.sizes;
+    let (_, opt_gz) = sh::sizes(&dir.join(format!("{}_bg.wasm", wasm::OUT_NAME)))?;
+    let (glue, glue_gz) = sh::sizes(&dir.join(format!("{}.js", wasm::OUT_NAME)))?;
+    let (mut total, mut total_gz, mut files) = (0, 0, 0);
+    for file in files_under(&dir)? {
+        let (n, gz) = sh::sizes(&file)?;
+        total += n;
+        total_gz += gz.unwrap_or(n);
+        files += 1;
+    }
+    let kb = |n: u64| format!("{:.1} KB", n as f64 / 1000.0);
+    let gz = |n: Option<u64>| n.map_or_else(|| "gzip missing".into(), kb);
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "Built fresh by this run (`cargo xtask build --extension-only`'s steps; the profile \
+         `wasm-release`: opt-level z, fat LTO, one codegen unit, panic=abort), then measured: \
+         sizes are deterministic for one build, so one figure each. gzip is `gzip -9`; KB = \
+         1,000 bytes.\n"
+    );
+    let _ = writeln!(md, "| file | raw | gzipped |\n|---|---|---|");
+    let _ = writeln!(md, "| wasm from cargo | {} | |", kb(raw));
+    let _ = writeln!(md, "| wasm after wasm-bindgen | {} | |", kb(bound));
+    let _ = writeln!(md, "| **wasm after wasm-opt -Oz** (shipped) | {} | {} |", kb(opt), gz(opt_gz));
+    let _ = writeln!(md, "| JS glue (wasm-bindgen) | {} | {} |", kb(glue), gz(glue_gz));
+    let _ = writeln!(
+        md,
+        "| **dist/extension/, all {files} files** (unpacked; gz = each file gzipped, summed) | {} | {} |\n",
+        kb(total),
+        kb(total_gz)
+    );
+    let verdict = if total_gz <= PAYLOAD_GOAL { "met" } else { "not met" };
+    let _ = writeln!(
+        md,
+        "Goal ≤ {} gzipped (whole extension): **{verdict}** ({}).\n",
+        kb(PAYLOAD_GOAL),
+        kb(total_gz)
+    );
+    Ok(md)
+}
+
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(files_under(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+// ---- criterion --------------------------------------------------------------------------
+
+fn micro(quick: bool) -> Result<String> {
+    let criterion = sh::target_dir().join("criterion");
+    for group in GROUPS {
+        let _ = std::fs::remove_dir_all(criterion.join(group));
+    }
+    let mut cmd = Command::new(sh::cargo());
+    cmd.current_dir(sh::root())
+        .args(["bench", "-p", "roleport", "--bench", "micro", "--"]);
+    let settings = if quick {
+        cmd.args(["--warm-up-time", "0.5", "--measurement-time", "1", "--sample-size", "10"]);
+        "warm-up 0.5 s, 10 samples over ~1 s"
+    } else {
+        cmd.args(["--warm-up-time", "2", "--measurement-time", "5", "--sample-size", "50"]);
+        "warm-up 2 s, 50 samples over ~5 s"
+    };
+    sh::run(&mut cmd)?;
+
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "`cargo bench -p roleport --bench micro` (criterion, {settings} per benchmark). Each \
+         sample runs the routine many times; min / median / max are over the samples' \
+         per-iteration times (`target/criterion/*/*/new/sample.json`), and criterion's own \
+         median estimate is beside them (`new/estimates.json`). The 5,000 profiles are mostly \
+         roles assumed from one set of keys, with role chains, `credential_process` and SSO \
+         profiles mixed in (`host/benches/micro.rs`).\n"
+    );
+    let _ = writeln!(
+        md,
+        "| benchmark | min | median | max | samples | criterion median |\n|---|---|---|---|---|---|"
+    );
+    for group in GROUPS {
+        let mut ids: Vec<PathBuf> = std::fs::read_dir(criterion.join(group))
+            .with_context(|| format!("criterion wrote nothing for {group}"))?
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.join("new").is_dir())
+            .collect();
+        ids.sort();
+        for id in ids {
+            let name = format!("{group}/{}", id.file_name().unwrap_or_default().to_string_lossy());
+            let new = id.join("new");
+            let sample = std::fs::read_to_string(new.join("sample.json"))?;
+            let estimates = std::fs::read_to_string(new.join("estimates.json"))?;
+            let iters = number_array(&sample, "iters").context("sample.json: iters")?;
+            let times = number_array(&sample, "times").context("sample.json: times")?;
+            let mut per: Vec<f64> = iters.iter().zip(&times).map(|(i, t)| t / i).collect();
+            per.sort_by(f64::total_cmp);
+            let median = estimates
+                .find("\"median\"")
+                .and_then(|at| number_after(&estimates[at..], "\"point_estimate\":"))
+                .context("estimates.json: median")?;
+            let _ = writeln!(
+                md,
+                "| `{name}` | {} | {} | {} | {} | {} |",
+                duration(per[0]),
+                duration(median_of(&per)),
+                duration(per[per.len() - 1]),
+                per.len(),
+                duration(median)
+            );
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\n`signin_url/*` is `federation::plan_signin` (partition, region, regional hosts, \
+         destination check) and `federation::destination` alone. The login URL itself is built \
+         inside the async `signin_url`, after the getSigninToken call, so it has no benchmark \
+         of its own; its cost is inside the warm-click figures below.\n"
+    );
+    Ok(md)
+}
+
+fn median_of(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// `ns` as people read it.
+fn duration(ns: f64) -> String {
+    match ns {
+        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
+        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
+        n => format!("{n:.0} ns"),
+    }
+}
+
+/// The numbers of the JSON array `"key":[…]` in `json` (criterion's files; no JSON crate here).
+fn number_array(json: &str, key: &str) -> Option<Vec<f64>> {
+    let start = json.find(&format!("\"{key}\":["))? + key.len() + 4;
+    let end = start + json[start..].find(']')?;
+    json[start..end]
+        .split(',')
+        .map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+fn number_after(json: &str, marker: &str) -> Option<f64> {
+    let start = json.find(marker)? + marker.len();
+    let rest = json[start..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+// ---- the host process -------------------------------------------------------------------
+
+fn process(quick: bool) -> Result<String> {
+    let out = sh::target_dir().join("bench").join("process.md");
+    std::fs::create_dir_all(out.parent().expect("a parent"))?;
+    let _ = std::fs::remove_file(&out);
+    let mut cmd = Command::new(sh::cargo());
+    cmd.current_dir(sh::root())
+        .env("ROLEPORT_BENCH_OUT", &out)
+        .args(["bench", "-p", "roleport", "--bench", "process", "--"]);
+    if quick {
+        cmd.arg("--quick");
+    }
+    sh::run(&mut cmd)?;
+    std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_criterion_files() {
+        let sample = r#"{"sampling_mode":"Linear","iters":[1.0,2.0],"times":[10.0,30.0]}"#;
+        assert_eq!(number_array(sample, "iters"), Some(vec![1.0, 2.0]));
+        assert_eq!(number_array(sample, "times"), Some(vec![10.0, 30.0]));
+        let estimates = r#"{"mean":{"point_estimate":5.0},"median":{"confidence_interval":{"lower_bound":1.0},"point_estimate":2.5e3}}"#;
+        let at = estimates.find("\"median\"").expect("median");
+        assert_eq!(number_after(&estimates[at..], "\"point_estimate\":"), Some(2500.0));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(512.0), "512 ns");
+        assert_eq!(duration(2_500.0), "2.50 µs");
+        assert_eq!(duration(3_000_000.0), "3.00 ms");
+    }
+}
