@@ -7,9 +7,12 @@
 //! requests from the extension's own pages; events ([`on_host_event`]) arrive only on the
 //! native port, which no web page or other extension can write to.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, TabOutcome,
+    Response, SsoDeviceCode, SsoLogin, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -17,9 +20,14 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::api;
 use crate::codec::{from_js, to_js};
-use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest};
+use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::trust::{self, Sender};
 use crate::{log, native_port, tabs};
+
+thread_local! {
+    /// The user code of each profile's `sso_login` in progress, for the popup to show.
+    static SSO_CODES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
 
 /// Answers one `runtime.onMessage` with `{ok: …}` or `{err: …}`.
 pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
@@ -56,6 +64,10 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         } => reply(Ok::<_, ProtocolError>(
             open_many(profiles, !background).await,
         )),
+        PopupRequest::SsoLogin { profile } => reply(sso_login(profile).await),
+        PopupRequest::SsoStatus { profile } => reply(Ok::<_, ProtocolError>(SsoStatus {
+            user_code: SSO_CODES.with(|codes| codes.borrow().get(&profile).cloned()),
+        })),
     }
 }
 
@@ -68,7 +80,40 @@ pub fn on_startup() {
 pub async fn on_host_event(event: Event) {
     match event {
         Event::OpenTab(open) => open_tab(open).await,
+        Event::SsoDeviceCode(code) => sso_device_code(code).await,
     }
+}
+
+/// `sso_device_code`: the identity provider's page in a normal tab (no container, no group:
+/// it belongs to no account), and the code kept for the popup.
+async fn sso_device_code(code: SsoDeviceCode) {
+    SSO_CODES.with(|codes| {
+        codes
+            .borrow_mut()
+            .insert(code.profile.clone(), code.user_code.clone())
+    });
+    let tab = serde_json::json!({ "url": code.verification_uri_complete, "active": true });
+    match crate::bindings::call(api().tabs().create(&crate::codec::to_js(&tab))).await {
+        Ok(_) => log::debug(&format!("opened the sign-in page for {}", code.profile)),
+        Err(e) => log::warn(&format!(
+            "could not open the sign-in page: {}",
+            crate::bindings::error_text(&e).unwrap_or_default()
+        )),
+    }
+}
+
+/// The popup's `sso_login`: the host's device flow, then the profile's console.
+async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
+    let request = Request::SsoLogin(SsoLogin {
+        profile: profile.clone(),
+    });
+    let answer = native_port::request(request).await;
+    SSO_CODES.with(|codes| codes.borrow_mut().remove(&profile));
+    match answer? {
+        Response::SsoLogin(done) => log::debug(&format!("signed in to {}", done.login)),
+        other => return Err(wrong_answer("sso_login", &other)),
+    }
+    open(profile, None, true).await
 }
 
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
@@ -159,6 +204,7 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::OpenConsole(_) => "open_console",
         Response::OpenInBrowser(_) => "open_in_browser",
         Response::OpenTabResult => "open_tab_result",
+        Response::SsoLogin(_) => "sso_login",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

@@ -33,7 +33,33 @@ pub enum PopupRequest {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         background: bool,
     },
+    /// After `sso_login_required`: sign in to the profile's IAM Identity Center login (the
+    /// host's `sso_login`; the background opens the verification page in a normal tab), then
+    /// open the profile as [`PopupRequest::Open`] does. Answered with an [`OpenedTab`] once
+    /// the console tab is open. The background does the re-open itself, because opening the
+    /// verification page closes a real popup.
+    SsoLogin {
+        /// Profile name as in `~/.aws/config`.
+        profile: String,
+    },
+    /// The user code of the profile's login in progress, for the popup to show while it
+    /// waits; answered with an [`SsoStatus`].
+    SsoStatus {
+        /// Profile name as in `~/.aws/config`.
+        profile: String,
+    },
 }
+
+/// Answer to [`PopupRequest::SsoStatus`]: `{}` until the host has the code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoStatus {
+    /// The code the verification page shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_code: Option<String>,
+}
+
+/// Reply to [`PopupRequest::SsoStatus`].
+pub type SsoStatusReply = PopupReply<SsoStatus>;
 
 /// The background's answer: a result or a coded error, never both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

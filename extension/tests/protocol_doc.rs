@@ -1,7 +1,9 @@
 //! PROTOCOL.md's popup ↔ background section names every popup request and its examples parse
 //! as the extension's real types.
 
-use roleport_extension::messages::{ListReply, OpenManyReply, OpenReply, PopupRequest};
+use roleport_extension::messages::{
+    ListReply, OpenManyReply, OpenReply, PopupRequest, SsoStatusReply,
+};
 
 fn doc() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../PROTOCOL.md"))
@@ -30,10 +32,17 @@ fn every_popup_example_parses_as_a_request_or_reply() {
             let list = serde_json::from_value::<ListReply>(example.clone()).is_ok();
             let open = serde_json::from_value::<OpenReply>(example.clone()).is_ok();
             let many = serde_json::from_value::<OpenManyReply>(example.clone()).is_ok();
-            assert!(list || open || many, "not a popup reply: {example}");
+            let sso = serde_json::from_value::<SsoStatusReply>(example.clone()).is_ok();
+            assert!(list || open || many || sso, "not a popup reply: {example}");
         }
     }
-    for kind in ["list_profiles", "open", "open_many"] {
+    for kind in [
+        "list_profiles",
+        "open",
+        "open_many",
+        "sso_login",
+        "sso_status",
+    ] {
         assert!(
             request_types.iter().any(|t| t == kind),
             "PROTOCOL.md has no `{kind}` popup example"

@@ -106,7 +106,7 @@ fn count(x: f64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -401,16 +401,16 @@ fn warm_click(md: &mut String, runs: &Runs, emu: &Emulator) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
+    let trips = (stub + moto) as f64 / n;
+    let verdict = |ok: bool| if ok { "met" } else { "not met" };
     let _ = writeln!(
         md,
-        "- Versus the goal (one round trip, < 2 ms host CPU): {} round trips, {} host CPU \
-         median. Today every `open_console` re-reads the AWS files, calls AssumeRole and then \
-         getSigninToken: the host caches no role credentials.\n",
-        if stub + moto == runs.clicks as u64 {
-            "met:"
-        } else {
-            "not met:"
-        },
+        "- Versus the goal: one round trip ({}: {trips:.1}), < 2 ms host CPU ({}: {} median). \
+         Today every `open_console` re-reads the AWS files, calls AssumeRole, then \
+         getSigninToken: the host keeps no role credentials between clicks, so a warm click \
+         costs what the first one does, less the connection set-up.\n",
+        verdict(trips <= 1.0),
+        verdict(median_cpu < 2.0),
         ms(median_cpu)
     );
 }
@@ -481,6 +481,10 @@ fn instructions(home: &Home, vars: &[(&str, String)], script: &[u8]) -> Option<f
         .and_then(|n| n.split_whitespace().next()?.parse().ok())
 }
 
+/// A request to count: its label, the HOME and environment of the host, and the stdin
+/// scripts without and with it.
+type Case<'a> = (&'a str, &'a Home, &'a [(&'a str, String)], Vec<u8>, Vec<u8>);
+
 fn callgrind(md: &mut String, runs: &Runs, emu: &Emulator) {
     let _ = writeln!(
         md,
@@ -512,7 +516,7 @@ fn callgrind(md: &mut String, runs: &Runs, emu: &Emulator) {
     };
     let vars = emu.host_vars();
     // (label, home, env, script without the request, script with it)
-    let cases: Vec<(&str, &Home, &[(&str, String)], Vec<u8>, Vec<u8>)> = vec![
+    let cases: Vec<Case> = vec![
         ("`hello`", &small, &[], Vec::new(), cat(&[&h])),
         (
             "`list_profiles` (2 profiles)",

@@ -183,7 +183,7 @@ impl HostError {
             HostError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
             HostError::MfaRequired { .. } => ErrorCode::MfaRequired,
             HostError::MfaInvalid { .. } => ErrorCode::MfaInvalid,
-            HostError::SsoLoginRequired { .. } => ErrorCode::ExpiredCredentials,
+            HostError::SsoLoginRequired { .. } => ErrorCode::SsoLoginRequired,
             HostError::SsoLoginFailed { .. } => ErrorCode::AccessDenied,
             HostError::Sso { .. } => ErrorCode::StsFailed,
             // The store stands in for the credentials file: unreadable keys, same code.
@@ -247,8 +247,8 @@ impl HostError {
                 "Wait for the next code and enter it; each code works once.".into()
             }
             HostError::SsoLoginRequired { name, .. } => format!(
-                "Run `roleport sso login {name}` (or `aws sso login`: both share \
-                 ~/.aws/sso/cache), then try again."
+                "Sign in to `{name}` from the roleport popup, or run `roleport sso login {name}` \
+                 (or `aws sso login`: both share ~/.aws/sso/cache), then try again."
             ),
             HostError::SsoLoginFailed { name, .. } => format!(
                 "Run `roleport sso login {name}` again and approve the code shown, in time."

@@ -88,13 +88,19 @@ pub fn refusal(caller: &Caller) -> Reply {
 
 enum Inbound {
     Frame(String),
-    /// The stream cannot be read further; reply with this and stop.
-    Fatal(Reply),
+    /// The stream cannot be read further; reply with this error and stop.
+    Fatal(ProtocolError),
 }
 
 /// Request types the native port serves: all but `open_in_browser`, which only the CLI's
 /// socket takes.
-pub const NATIVE_TYPES: &[&str] = &["hello", "list_profiles", "open_console", "open_tab_result"];
+pub const NATIVE_TYPES: &[&str] = &[
+    "hello",
+    "list_profiles",
+    "open_console",
+    "open_tab_result",
+    "sso_login",
+];
 
 /// One frame to the browser.
 #[derive(Debug)]
@@ -171,8 +177,8 @@ pub async fn serve_with<R, W>(
     let mut tasks = tokio::task::JoinSet::new();
     while let Some(inbound) = in_rx.recv().await {
         match inbound {
-            Inbound::Fatal(reply) => {
-                let _ = out_tx.send(Outbound::Reply(reply));
+            Inbound::Fatal(error) => {
+                let _ = out_tx.send(Outbound::Reply(Reply::err(None, error)));
                 break;
             }
             Inbound::Frame(text) => match parse(&text) {
@@ -210,34 +216,58 @@ pub async fn serve_with<R, W>(
 }
 
 fn read_frames<R: Read>(mut input: R, tx: mpsc::Sender<Inbound>) {
-    loop {
-        let inbound = match decode_message_opt(&mut input, MAX_FRAME_FROM_BROWSER) {
-            Ok(Some(text)) => Inbound::Frame(text),
-            Ok(None) => return,
-            // The payload was consumed, so the stream is still in step: answer and go on.
-            Err(NmError::IncomingNotUtf8(_)) => Inbound::Frame(String::new()),
-            Err(NmError::IncomingTooLarge { len, max }) => Inbound::Fatal(Reply::err(
-                None,
-                ProtocolError::new(
-                    ErrorCode::FrameTooLarge,
-                    format!("a request of {len} bytes exceeds the host's limit of {max} bytes"),
-                    "This is a bug in the caller; the host closes the connection. Reopen the popup to reconnect.",
-                ),
-            )),
-            Err(e) => Inbound::Fatal(Reply::err(
-                None,
-                ProtocolError::new(
-                    ErrorCode::BadFrame,
-                    format!("the request stream broke off mid-frame: {e}"),
-                    "Reopen the popup to reconnect.",
-                ),
-            )),
-        };
+    while let Some(inbound) = next_inbound(&mut input) {
         let fatal = matches!(inbound, Inbound::Fatal(_));
         if tx.blocking_send(inbound).is_err() || fatal {
             return;
         }
     }
+}
+
+/// What the reader makes of the next frame of `input`: `None` at a clean end of the stream.
+fn next_inbound<R: Read>(input: &mut R) -> Option<Inbound> {
+    let inbound = match decode_message_opt(input, MAX_FRAME_FROM_BROWSER) {
+        Ok(Some(text)) => Inbound::Frame(text),
+        Ok(None) => return None,
+        // The payload was consumed, so the stream is still in step: answer and go on.
+        Err(NmError::IncomingNotUtf8(_)) => Inbound::Frame(String::new()),
+        Err(NmError::IncomingTooLarge { len, max }) => Inbound::Fatal(ProtocolError::new(
+            ErrorCode::FrameTooLarge,
+            format!("a request of {len} bytes exceeds the host's limit of {max} bytes"),
+            "This is a bug in the caller; the host closes the connection. Reopen the popup to reconnect.",
+        )),
+        Err(e) => Inbound::Fatal(ProtocolError::new(
+            ErrorCode::BadFrame,
+            format!("the request stream broke off mid-frame: {e}"),
+            "Reopen the popup to reconnect.",
+        )),
+    };
+    Some(inbound)
+}
+
+/// The frames the host reads from `input` as the native loop reads them: each frame's text
+/// (an empty one for a payload that is not UTF-8), then, if the stream breaks, the fatal
+/// error it is answered with. For the fuzz targets (`fuzz/`); the loop uses the same code.
+#[doc(hidden)]
+pub fn decode_frames(mut input: &[u8]) -> Vec<Result<String, ProtocolError>> {
+    let mut frames = Vec::new();
+    while let Some(inbound) = next_inbound(&mut input) {
+        match inbound {
+            Inbound::Frame(text) => frames.push(Ok(text)),
+            Inbound::Fatal(error) => {
+                frames.push(Err(error));
+                break;
+            }
+        }
+    }
+    frames
+}
+
+/// The native port's request parser ([`parse_for`] with [`NATIVE_TYPES`]). For the fuzz
+/// targets (`fuzz/`).
+#[doc(hidden)]
+pub fn parse_native(text: &str) -> Result<(u64, Request), (Option<u64>, ProtocolError)> {
+    parse(text)
 }
 
 fn write_frames<W: Write>(
@@ -486,6 +516,49 @@ mod tests {
             serde_json::to_string(&reply).expect("serialises"),
             r#"{"v":1,"id":2,"ok":{"type":"open_tab_result"}}"#
         );
+    }
+
+    #[test]
+    fn the_reader_answers_each_frame_then_stops_at_the_first_broken_one() {
+        let frame = |payload: &[u8]| {
+            let mut f = u32::try_from(payload.len())
+                .expect("small")
+                .to_ne_bytes()
+                .to_vec();
+            f.extend_from_slice(payload);
+            f
+        };
+        let mut stream = frame(br#"{"v":1,"id":1,"type":"hello"}"#);
+        stream.extend(frame(b"\xff"));
+        stream.extend(frame(b"{"));
+        stream.extend(
+            u32::try_from(MAX_FRAME_FROM_BROWSER + 1)
+                .expect("small")
+                .to_ne_bytes(),
+        );
+        stream.extend(frame(b"never read"));
+        let frames: Vec<_> = decode_frames(&stream)
+            .into_iter()
+            .map(|f| f.map_err(|e| e.code))
+            .collect();
+        assert_eq!(
+            frames,
+            [
+                Ok(r#"{"v":1,"id":1,"type":"hello"}"#.to_owned()),
+                Ok(String::new()),
+                Ok("{".to_owned()),
+                Err(ErrorCode::FrameTooLarge),
+            ]
+        );
+        let truncated = &frame(b"{}")[..5];
+        assert_eq!(
+            decode_frames(truncated)
+                .into_iter()
+                .map(|f| f.map_err(|e| e.code))
+                .collect::<Vec<_>>(),
+            [Err(ErrorCode::BadFrame)]
+        );
+        assert!(decode_frames(&[]).is_empty());
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::sync::{Arc, OnceLock};
 
 use roleport_protocol::{
-    ErrorCode, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProfileList, ProtocolError,
-    Request, Response, PROTOCOL_VERSION,
+    ErrorCode, Event, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProfileList,
+    ProtocolError, Request, Response, SsoDeviceCode, SsoLoggedIn, PROTOCOL_VERSION,
 };
 
 use tokio::sync::Semaphore;
@@ -16,6 +16,7 @@ use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
+use crate::sso::{self, Target};
 
 /// How many sign-ins run at once; more wait their turn.
 const MAX_CONCURRENT_SIGNINS: usize = 6;
@@ -90,6 +91,43 @@ impl Service {
         })
     }
 
+    /// `sso_login` (native port): the device flow of the profile's IAM Identity Center login.
+    /// The verification page goes to the extension as an `sso_device_code` event (checked to
+    /// be an Identity Center page first); the answer comes once the token is stored.
+    async fn sso_login(&self, profile: String) -> Result<SsoLoggedIn, ProtocolError> {
+        let link = self.browser()?;
+        let config = AwsConfig::load().await.map_err(|e| e.to_protocol())?;
+        let target = Target::resolve(&config, &profile).map_err(|e| e.to_protocol())?;
+        sso::login(&target, |code| {
+            let page = code.checked_page(&target)?;
+            let sent = link.notify(|event_id| {
+                Event::SsoDeviceCode(SsoDeviceCode {
+                    event_id,
+                    profile: profile.clone(),
+                    user_code: code.user_code.clone(),
+                    verification_uri_complete: page,
+                    expires_in: i64::from(code.expires_in),
+                })
+            });
+            if sent {
+                Ok(())
+            } else {
+                Err(crate::error::HostError::Sso {
+                    action: "showing the code",
+                    name: target.name.clone(),
+                    detail: "the browser closed roleport's native port".into(),
+                })
+            }
+        })
+        .await
+        .map_err(|e| e.to_protocol())?;
+        tracing::info!(login = %target.name, "IAM Identity Center login stored");
+        Ok(SsoLoggedIn {
+            profile,
+            login: target.name,
+        })
+    }
+
     /// The same service, recording `requester` in the audit log (the default is the popup).
     pub fn with_requester(mut self, requester: Requester) -> Service {
         self.requester = requester;
@@ -123,6 +161,7 @@ impl Service {
                 .browser()?
                 .report(result)
                 .map(|()| Response::OpenTabResult),
+            Request::SsoLogin(login) => self.sso_login(login.profile).await.map(Response::SsoLogin),
         }
     }
 

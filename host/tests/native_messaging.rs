@@ -38,7 +38,8 @@ fn hello_reports_version_and_capabilities() {
             "list_profiles",
             "open_console",
             "open_in_browser",
-            "open_tab_result"
+            "open_tab_result",
+            "sso_login"
         ])
     );
     let (code, stderr) = host.finish();

@@ -281,7 +281,9 @@ fn without_a_login_the_error_is_coded_and_says_how_to_sign_in() {
     let mut host = aws.host_env(env).spawn();
     let reply = host.request(1, "open_console", json!({"profile": "sso-admin"}));
     host.finish();
-    assert_eq!(err_code(&reply), "expired_credentials", "{reply}");
+    assert_eq!(err_code(&reply), "sso_login_required", "{reply}");
+    let message = reply["err"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`my-sso`"), "{reply}");
     let hint = reply["err"]["hint"].as_str().unwrap_or_default();
     assert!(hint.contains("roleport sso login my-sso"), "{reply}");
     // The legacy profile's hint names the profile, which `sso login` accepts too.
@@ -429,4 +431,81 @@ fn a_legacy_profile_logs_in_by_its_own_name_without_refresh_token() {
     let log = control(&aws, "GET", "requests").to_string();
     assert!(!log.contains(token["accessToken"].as_str().expect("token")));
     assert!(log.contains(r#""operation":"GetRoleCredentials""#), "{log}");
+}
+
+#[test]
+fn the_browser_signs_in_over_native_messaging_and_the_console_opens() {
+    let aws = Emulator::start();
+    let env = HostEnv::new(&config())
+        .var("AWS_ENDPOINT_URL_SSO", &aws.get("sso"))
+        .var("AWS_ENDPOINT_URL_SSO_OIDC", &aws.get("sso"));
+    let mut host = aws.host_env(env).spawn();
+    let reply = host.request(1, "open_console", json!({"profile": "sso-admin"}));
+    assert_eq!(err_code(&reply), "sso_login_required", "{reply}");
+
+    host.send(&json!({"v": 1, "id": 2, "type": "sso_login", "profile": "sso-admin"}));
+    let event = host.recv().expect("the device code event");
+    assert_eq!(event["event"], "sso_device_code", "{event}");
+    assert_eq!(event["profile"], "sso-admin", "{event}");
+    assert!(event["event_id"].is_u64(), "{event}");
+    assert!(
+        event["expires_in"].as_i64().is_some_and(|s| s > 0),
+        "{event}"
+    );
+    let code = event["user_code"].as_str().expect("user_code").to_owned();
+    let page = event["verification_uri_complete"].as_str().expect("page");
+    assert!(
+        page.starts_with(&format!("{}/device?user_code=", aws.get("sso"))),
+        "{event}"
+    );
+    approve(&aws, &code);
+    let reply = host.recv().expect("the sso_login reply");
+    assert_eq!(reply["id"], 2, "{reply}");
+    assert_eq!(
+        reply["ok"],
+        json!({"type": "sso_login", "profile": "sso-admin", "login": "my-sso"}),
+        "{reply}"
+    );
+    assert!(host
+        .home_path()
+        .join(".aws/sso/cache")
+        .join(SESSION_FILE)
+        .exists());
+
+    let reply = host.request(3, "open_console", json!({"profile": "sso-admin"}));
+    let url = reply["ok"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reply}"));
+    let (status, page) = aws.follow(url);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"<span id="account">100000000002</span>"#),
+        "{page}"
+    );
+    // The token never reached the log.
+    let token = read_json(&host.home_path().join(".aws/sso/cache").join(SESSION_FILE));
+    let (_, stderr) = host.finish();
+    assert!(!stderr.contains(token["accessToken"].as_str().expect("token")));
+}
+
+#[test]
+fn a_denied_browser_login_is_a_coded_error() {
+    let aws = Emulator::start();
+    let env = HostEnv::new(&config())
+        .var("AWS_ENDPOINT_URL_SSO", &aws.get("sso"))
+        .var("AWS_ENDPOINT_URL_SSO_OIDC", &aws.get("sso"));
+    let mut host = aws.host_env(env).spawn();
+    host.send(&json!({"v": 1, "id": 1, "type": "sso_login", "profile": "legacy"}));
+    let event = host.recv().expect("the device code event");
+    let code = event["user_code"].as_str().expect("user_code").to_owned();
+    control(&aws, "POST", &format!("deny?user_code={code}"));
+    let reply = host.recv().expect("the sso_login reply");
+    assert_eq!(err_code(&reply), "access_denied", "{reply}");
+    assert!(
+        reply["err"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("was denied")),
+        "{reply}"
+    );
+    host.finish();
 }

@@ -49,6 +49,8 @@ pub enum ErrorCode {
     MfaInvalid,
     /// The browser refused to create a container, tab group or tab.
     BrowserApiFailed,
+    /// An IAM Identity Center profile has no usable token: sign in (`sso_login`) and retry.
+    SsoLoginRequired,
 }
 
 impl ErrorCode {
@@ -75,6 +77,7 @@ impl ErrorCode {
         ErrorCode::MfaRequired,
         ErrorCode::MfaInvalid,
         ErrorCode::BrowserApiFailed,
+        ErrorCode::SsoLoginRequired,
     ];
 
     /// The code as it appears on the wire.
@@ -101,6 +104,7 @@ impl ErrorCode {
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::MfaInvalid => "mfa_invalid",
             ErrorCode::BrowserApiFailed => "browser_api_failed",
+            ErrorCode::SsoLoginRequired => "sso_login_required",
         }
     }
 }

@@ -14,7 +14,7 @@ pub use error::{ErrorCode, ProtocolError};
 pub use message::{
     Browser, Envelope, Event, EventFrame, Hello, HelloOk, OpenConsole, OpenConsoleOk, OpenTab,
     OpenTabResult, OpenedInBrowser, OpenedTab, Outcome, Place, ProfileKind, ProfileList,
-    ProfileSummary, Reply, Request, Response, TabOutcome,
+    ProfileSummary, Reply, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoLogin, TabOutcome,
 };
 
 /// The protocol version this build speaks. Carried as `v` in every frame.

@@ -48,6 +48,9 @@ pub enum Request {
     OpenInBrowser(OpenConsole),
     /// From the extension: how an `open_tab` event ended.
     OpenTabResult(OpenTabResult),
+    /// From the extension: sign in to the IAM Identity Center login of an SSO profile (the
+    /// device flow; the host sends `sso_device_code` when the code is ready).
+    SsoLogin(SsoLogin),
 }
 
 impl Request {
@@ -58,6 +61,7 @@ impl Request {
         "open_console",
         "open_in_browser",
         "open_tab_result",
+        "sso_login",
     ];
 
     /// This request's `type` on the wire.
@@ -68,6 +72,7 @@ impl Request {
             Request::OpenConsole(_) => "open_console",
             Request::OpenInBrowser(_) => "open_in_browser",
             Request::OpenTabResult(_) => "open_tab_result",
+            Request::SsoLogin(_) => "sso_login",
         }
     }
 }
@@ -99,6 +104,22 @@ pub struct OpenConsole {
     /// The current code of the profile's MFA device, sent after an `mfa_required` error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_code: Option<String>,
+}
+
+/// `sso_login`: the SSO profile whose login to sign in to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLogin {
+    /// An SSO profile (or an `[sso-session]` name).
+    pub profile: String,
+}
+
+/// Answer to `sso_login`: the token is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLoggedIn {
+    /// The profile asked for.
+    pub profile: String,
+    /// The login signed in to: the `sso-session` name, or the legacy profile's name.
+    pub login: String,
 }
 
 /// A reply: the request's id and either a result or a coded error.
@@ -157,6 +178,8 @@ pub enum Response {
     OpenInBrowser(OpenedInBrowser),
     /// Answer to `open_tab_result`: the host took note.
     OpenTabResult,
+    /// Answer to `sso_login`: signed in, the token is stored.
+    SsoLogin(SsoLoggedIn),
 }
 
 /// The host's side of the handshake.
@@ -347,18 +370,38 @@ pub enum Event {
     /// Open this one-time sign-in URL in the profile's container / tab group, then answer
     /// with `open_tab_result`. Sent when `roleport open` asks the running browser.
     OpenTab(OpenTab),
+    /// An `sso_login` is waiting for the person: open the verification page in a normal tab
+    /// (it is the identity provider's page, not an account's console). No answer.
+    SsoDeviceCode(SsoDeviceCode),
 }
 
 impl Event {
     /// Every event name, as on the wire.
-    pub const NAMES: &'static [&'static str] = &["open_tab"];
+    pub const NAMES: &'static [&'static str] = &["open_tab", "sso_device_code"];
 
     /// This event's name on the wire.
     pub fn name(&self) -> &'static str {
         match self {
             Event::OpenTab(_) => "open_tab",
+            Event::SsoDeviceCode(_) => "sso_device_code",
         }
     }
+}
+
+/// `sso_device_code`: the page where the person approves an `sso_login`, and its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoDeviceCode {
+    /// Chosen by the host (events are numbered in one sequence).
+    pub event_id: u64,
+    /// The profile of the `sso_login` this belongs to.
+    pub profile: String,
+    /// The code the verification page shows, for the person to compare.
+    pub user_code: String,
+    /// The verification page with the code filled in (checked by the host: an AWS host, or
+    /// the configured `AWS_ENDPOINT_URL_SSO_OIDC`).
+    pub verification_uri_complete: String,
+    /// Seconds the code stays valid.
+    pub expires_in: i64,
 }
 
 /// `open_tab`: an `open_console` result to put in a tab, and the id to answer with.
@@ -462,6 +505,9 @@ mod tests {
                     notices: Vec::new(),
                 }),
             }),
+            Request::SsoLogin(SsoLogin {
+                profile: "p".into(),
+            }),
         ];
         assert_eq!(all.len(), Request::TYPES.len());
         for (req, name) in all.iter().zip(Request::TYPES) {
@@ -499,7 +545,20 @@ mod tests {
             serde_json::from_value::<EventFrame>(value).expect("parses"),
             event
         );
-        assert_eq!(Event::NAMES, [event.event.name()]);
+        assert_eq!(Event::NAMES[0], event.event.name());
+        let code = Event::SsoDeviceCode(SsoDeviceCode {
+            event_id: 5,
+            profile: "sso".into(),
+            user_code: "ABCD-EFGH".into(),
+            verification_uri_complete: "https://d-1.awsapps.com/start/#/device?user_code=ABCD-EFGH"
+                .into(),
+            expires_in: 600,
+        });
+        assert_eq!(Event::NAMES[1], code.name());
+        assert_eq!(
+            serde_json::to_value(EventFrame::new(code)).expect("serialises")["event"],
+            "sso_device_code"
+        );
         // An event is never mistaken for a reply, nor a reply for an event.
         let reply = json!({"v": 1, "id": 1, "ok": {"type": "open_tab_result"}});
         assert!(serde_json::from_value::<EventFrame>(reply.clone()).is_err());

@@ -197,3 +197,33 @@ test('a starred profile stays pinned on top the next time the popup opens; recen
     await b.done();
   }
 });
+
+test('SSO: the popup signs in to IAM Identity Center in a normal tab, and approval opens the console', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="sso-admin"]').click();
+    const button = b.popup.locator('button[data-sso-login]');
+    await button.waitFor({ timeout: 15000 });
+    assert.match(await button.textContent(), /Sign in to corp/);
+    await button.click();
+    const code = await eventually(() => b.popup.locator('[data-user-code]').getAttribute('data-user-code', { timeout: 500 }),
+      'the user code in the popup');
+    const page = await eventually(() => b.context.pages().find((p) => p.url().includes(`user_code=${code}`)), 'the verification tab');
+    assert.ok(page.url().startsWith(`${aws.sso}/device`), page.url());
+    // The identity provider's page belongs to no account: it is in no tab group.
+    const groupId = await b.worker.evaluate(async (code) =>
+      (await chrome.tabs.query({})).find((t) => t.url.includes(code))?.groupId, code);
+    assert.equal(groupId, -1);
+    const approved = await fetch(`${aws.sso}/_sso/approve?user_code=${code}`, { method: 'POST' });
+    assert.equal(approved.status, 200);
+    const tab = await consoleTab(b.context, '100000000002');
+    assert.equal(await tab.locator('#role').textContent(), 'AdministratorAccess');
+    assert.deepEqual(await groupOf(b.worker, tab).then((g) => g && { title: g.title, color: g.color }),
+      { title: 'sso-admin', color: 'purple' });
+    await eventually(async () => /Opened sso-admin/.test(await b.popup.locator('[role="status"]').textContent()), 'the status');
+    assert.equal(await b.popup.locator('button[data-sso-login]').count(), 0, 'the prompt is gone');
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});

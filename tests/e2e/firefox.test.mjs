@@ -129,3 +129,33 @@ test('an ExternalId role and a capped chained role open in their containers', as
     await b.done();
   }
 });
+
+test('SSO: the popup signs in to IAM Identity Center in a normal tab, and approval opens the console', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'sso-admin');
+    const button = await b.driver.wait(until.elementLocated(By.css('button[data-sso-login]')), 15000);
+    assert.match(await button.getText(), /Sign in to corp/);
+    await button.click();
+    const code = await eventually(async () => {
+      await b.driver.switchTo().window(b.popup);
+      const shown = await b.driver.findElements(By.css('[data-user-code]'));
+      return shown.length ? shown[0].getAttribute('data-user-code') : null;
+    }, 'the user code in the popup');
+    // The identity provider's page opens outside every container.
+    const store = await eventually(() => b.driver.executeAsyncScript(async (code, done) => {
+      const tab = (await browser.tabs.query({})).find((t) => (t.url ?? '').includes(`user_code=${code}`));
+      done(tab ? tab.cookieStoreId : null);
+    }, code), 'the verification tab');
+    assert.equal(store, 'firefox-default');
+    const approved = await fetch(`${aws.sso}/_sso/approve?user_code=${code}`, { method: 'POST' });
+    assert.equal(approved.status, 200);
+    await consoleTab(b.driver, '100000000002');
+    assert.equal(await b.driver.findElement(By.id('role')).getText(), 'AdministratorAccess');
+    const container = await containerOf(b, '100000000002');
+    assert.deepEqual({ name: container.name, color: container.color }, { name: 'sso-admin', color: 'purple' });
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});

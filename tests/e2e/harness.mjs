@@ -56,6 +56,11 @@ export function makeHome(aws, { extraConfig = '' } = {}) {
     '[profile alice-mfa]', `mfa_serial = ${aws.mfa.serial}`, '',
     '[profile prod-mfa]', `role_arn = ${aws.roles.prod}`, 'source_profile = alice-mfa', 'roleport_color = red', '',
     '[profile dev-mfa]', `role_arn = ${aws.roles.dev}`, 'source_profile = alice-mfa', '',
+    // IAM Identity Center (the SSO stub's default organisation): no login until the popup's.
+    '[sso-session corp]', 'sso_start_url = https://d-1234567890.awsapps.com/start', 'sso_region = us-east-1',
+    'sso_registration_scopes = sso:account:access', '',
+    '[profile sso-admin]', 'sso_session = corp', 'sso_account_id = 100000000002',
+    'sso_role_name = AdministratorAccess', 'region = us-east-1', 'roleport_color = purple', '',
     extraConfig,
   ].join('\n'));
   return home;
@@ -69,6 +74,8 @@ export function browserEnv(aws, home) {
     AWS_CONFIG_FILE: join(home, '.aws', 'config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
     AWS_ENDPOINT_URL_STS: aws.moto,
+    AWS_ENDPOINT_URL_SSO: aws.sso,
+    AWS_ENDPOINT_URL_SSO_OIDC: aws.sso,
     AWS_EC2_METADATA_DISABLED: 'true',
     ROLEPORT_SIGNIN_URL: aws.signin,
     ROLEPORT_CONSOLE_URL: aws.console,

@@ -32,6 +32,8 @@ const APT_PACKAGES: &[&str] = &[
 /// The wasm-bindgen CLI must match the `wasm-bindgen` crate pinned in extension/Cargo.toml.
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const GECKODRIVER_VERSION: &str = "0.37.1";
+/// `cargo xtask fuzz` (libFuzzer through cargo-fuzz, run on stable with RUSTC_BOOTSTRAP=1).
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// Runs every step.
 pub fn run() -> Result<()> {
@@ -44,6 +46,7 @@ pub fn run() -> Result<()> {
         false,
     )?;
     cargo_tool("geckodriver", "geckodriver", GECKODRIVER_VERSION, true)?;
+    cargo_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION, true)?;
     npm()?;
     python_venv()?;
     Ok(())

@@ -8,6 +8,7 @@ mod build;
 mod demo;
 mod deps;
 mod dist;
+mod fuzz;
 mod netns;
 mod sh;
 mod test;
@@ -34,6 +35,8 @@ tasks:
                            into docs/screenshots/
   bench [--quick]          measure (criterion, payload, host RSS, callgrind, clicks against the
                            emulator) and write bench/results.md; --quick: few runs, a smoke check
+  fuzz [--seconds N]       each cargo-fuzz target (fuzz/) for N seconds (default 60): executions
+                           and result; needs cargo-fuzz (`cargo xtask deps`)
   help                     this text
 ";
 
@@ -64,6 +67,7 @@ fn run(args: Vec<String>) -> Result<()> {
         }
         "demo" => demo::run(rest),
         "bench" => bench::run(bench::Options::parse(rest)?),
+        "fuzz" => fuzz::run(fuzz::Options::parse(rest)?),
         "screenshots" => {
             no_options(task, rest)?;
             demo::screenshots()

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use crate::{build, netns, sh};
+use crate::{build, dist, fuzz, netns, sh};
 
 /// `cmd` inside a throwaway D-Bus session with gnome-keyring unlocked, so the store's tests
 /// use a real Secret Service (toolchain notes §9). gnome-keyring keeps its files in a fresh
@@ -37,6 +37,13 @@ fn with_secret_service(cmd: &Command) -> Result<Command> {
 pub fn run() -> Result<()> {
     build::run(build::Options::default())?;
     let root = sh::root();
+    println!("test: web-ext lint on dist/extension/ (errors fail, warnings are reported)");
+    sh::run(
+        Command::new(root.join("tests/node_modules/.bin/web-ext"))
+            .current_dir(&root)
+            .args(["lint", "--no-input", "--source-dir"])
+            .arg(dist::extension_dir()),
+    )?;
     let cargo = || {
         let mut c = Command::new(sh::cargo());
         c.current_dir(&root);
@@ -57,6 +64,8 @@ pub fn run() -> Result<()> {
     sh::run(&mut with_secret_service(
         cargo().args(["test", "--workspace"]),
     )?)?;
+    println!("test: fuzz smoke, 10 s per target (`cargo xtask fuzz` runs longer)");
+    fuzz::run(fuzz::Options { seconds: 10 })?;
     println!("test: the emulator's own tests (boto3 against moto and the stubs)");
     sh::run(
         Command::new(root.join("tests/.venv/bin/python"))

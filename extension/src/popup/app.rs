@@ -16,7 +16,7 @@ use super::view::View;
 use crate::bindings::{api, call, error_text};
 use crate::codec::{from_js, to_js};
 use crate::log;
-use crate::messages::{PopupReply, PopupRequest};
+use crate::messages::{PopupReply, PopupRequest, SsoStatus};
 
 struct App {
     model: RefCell<Model>,
@@ -120,6 +120,24 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
             }
         })
     };
+    let on_sso_click = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let target = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let Some(target) = target else { return };
+            if target.closest("[data-sso-login]").ok().flatten().is_some() {
+                dispatch(&app, Msg::SsoLogin);
+            } else if target.class_list().contains("cancel") {
+                dispatch(&app, Msg::CancelSso);
+            }
+        })
+    };
+    app.view
+        .sso_slot
+        .add_event_listener_with_callback("click", on_sso_click.as_ref().unchecked_ref())?;
+    on_sso_click.forget();
     let mfa = &app.view.mfa_slot;
     mfa.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())?;
     mfa.add_event_listener_with_callback("click", on_mfa_click.as_ref().unchecked_ref())?;
@@ -190,8 +208,42 @@ fn send(app: Rc<App>, request: PopupRequest) {
             PopupRequest::ListProfiles => Msg::Loaded(ask(&request).await),
             PopupRequest::Open { .. } => Msg::Opened(ask(&request).await),
             PopupRequest::OpenMany { .. } => Msg::OpenedMany(ask(&request).await),
+            PopupRequest::SsoLogin { profile } => {
+                poll_user_code(app.clone(), profile.clone());
+                Msg::SsoDone(ask(&request).await)
+            }
+            PopupRequest::SsoStatus { .. } => {
+                let status: Result<SsoStatus, _> = ask(&request).await;
+                Msg::SsoCode(status.ok().and_then(|s| s.user_code))
+            }
         };
         dispatch(&app, msg);
+    });
+}
+
+/// While the popup waits for an SSO approval, asks the background for the code to show
+/// until it has it.
+fn poll_user_code(app: Rc<App>, profile: String) {
+    spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(250).await;
+            let wanted = app
+                .model
+                .borrow()
+                .sso
+                .as_ref()
+                .is_some_and(|p| p.waiting && p.user_code.is_none() && p.profile == profile);
+            if !wanted {
+                return;
+            }
+            let asked = PopupRequest::SsoStatus {
+                profile: profile.clone(),
+            };
+            let status: Result<SsoStatus, _> = ask(&asked).await;
+            if let Some(code) = status.ok().and_then(|s| s.user_code) {
+                dispatch(&app, Msg::SsoCode(Some(code)));
+            }
+        }
     });
 }
 

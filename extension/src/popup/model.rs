@@ -32,6 +32,23 @@ pub struct Model {
     pub marked: Vec<String>,
     /// Favourites and recents, remembered across openings.
     pub prefs: Prefs,
+    /// The IAM Identity Center sign-in the host asked for.
+    pub sso: Option<SsoPrompt>,
+}
+
+/// An SSO profile whose login has no usable token: the "Sign in" button, then the wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoPrompt {
+    /// The profile whose open needs the login.
+    pub profile: String,
+    /// The login's name (`sso-session` or legacy profile), as the host's message gives it.
+    pub login: String,
+    /// The host's words: which login, and why.
+    pub message: String,
+    /// True once the person clicked "Sign in" and the background is waiting for approval.
+    pub waiting: bool,
+    /// The code the verification page shows, once the host has it.
+    pub user_code: Option<String>,
 }
 
 /// A request for the code of a profile's MFA device.
@@ -76,6 +93,14 @@ pub enum Msg {
     SubmitMfa(String),
     /// The person dismissed the MFA prompt.
     CancelMfa,
+    /// The "Sign in to …" button of the SSO prompt.
+    SsoLogin,
+    /// The background's answer to `sso_status`: the code to show, once known.
+    SsoCode(Option<String>),
+    /// The background answered `sso_login`: signed in and the console opened, or why not.
+    SsoDone(Result<OpenedTab, ProtocolError>),
+    /// The person dismissed the SSO prompt.
+    CancelSso,
 }
 
 impl Model {
@@ -185,6 +210,18 @@ impl Model {
                         self.notices = tab.notices;
                         self.mfa = None;
                     }
+                    Err(e) if e.code == ErrorCode::SsoLoginRequired => {
+                        let profile = profile.unwrap_or_default();
+                        self.mfa = None;
+                        self.error = None;
+                        self.sso = Some(SsoPrompt {
+                            login: first_code(&e.message).unwrap_or(&profile).to_owned(),
+                            profile,
+                            message: e.message,
+                            waiting: false,
+                            user_code: None,
+                        });
+                    }
                     Err(e) if is_mfa_prompt(&e) => {
                         let serial = self.mfa.as_ref().map_or(0, |m| m.serial + 1);
                         self.mfa = Some(MfaPrompt {
@@ -220,6 +257,35 @@ impl Model {
                 self.error = None;
                 None
             }
+            Msg::SsoLogin => {
+                let prompt = self.sso.as_mut().filter(|p| !p.waiting)?;
+                prompt.waiting = true;
+                self.error = None;
+                self.opened = None;
+                self.notices.clear();
+                Some(PopupRequest::SsoLogin {
+                    profile: prompt.profile.clone(),
+                })
+            }
+            Msg::SsoCode(code) => {
+                if let Some(prompt) = self.sso.as_mut().filter(|p| p.waiting) {
+                    if code.is_some() {
+                        prompt.user_code = code;
+                    }
+                }
+                None
+            }
+            Msg::SsoDone(result) => {
+                let prompt = self.sso.take();
+                if self.opening.is_none() {
+                    self.opening = prompt.map(|p| p.profile);
+                }
+                self.update(Msg::Opened(result))
+            }
+            Msg::CancelSso => {
+                self.sso = None;
+                None
+            }
         }
     }
 
@@ -235,6 +301,9 @@ impl Model {
     ) -> Option<PopupRequest> {
         if mfa_code.is_none() {
             self.mfa = None;
+        }
+        if self.sso.as_ref().is_some_and(|p| !p.waiting) {
+            self.sso = None;
         }
         self.opening = Some(profile.clone());
         self.opened = None;
@@ -268,6 +337,12 @@ impl Model {
 
     /// The line in the status area.
     pub fn status(&self) -> String {
+        if let Some(prompt) = self.sso.as_ref().filter(|p| p.waiting) {
+            return format!(
+                "Waiting for the sign-in to {} to be approved in the new tab…",
+                prompt.login
+            );
+        }
         if let Some(name) = &self.opening {
             return format!("Opening {name}…");
         }
@@ -322,6 +397,11 @@ fn many_failed(failed: &[OpenOutcome]) -> ProtocolError {
         reasons.join(" · "),
         first.map_or_else(String::new, |e| e.hint.clone()),
     )
+}
+
+/// The first `backticked` part of a host message: the host names the login that way.
+fn first_code(message: &str) -> Option<&str> {
+    message.split('`').nth(1).filter(|s| !s.is_empty())
 }
 
 fn is_mfa_prompt(e: &ProtocolError) -> bool {
@@ -538,6 +618,67 @@ mod tests {
         model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
         model.update(Msg::CancelMfa);
         assert_eq!((model.mfa.clone(), model.error.clone()), (None, None));
+    }
+
+    #[test]
+    fn sso_login_required_offers_a_sign_in_that_shows_the_code_and_reopens() {
+        let mut model = loaded();
+        model.update(Msg::Open("prod".into()));
+        let required = ProtocolError::new(
+            ErrorCode::SsoLoginRequired,
+            "IAM Identity Center login `my-sso` needs signing in again: no token",
+            "Sign in from the popup.",
+        );
+        model.update(Msg::Opened(Err(required)));
+        let prompt = model.sso.clone().expect("a prompt");
+        assert_eq!(
+            (prompt.profile.as_str(), prompt.login.as_str()),
+            ("prod", "my-sso")
+        );
+        assert!(!prompt.waiting);
+        assert_eq!(model.error, None);
+        assert_eq!(model.update(Msg::SsoCode(Some("X".into()))), None);
+        assert_eq!(
+            model.sso.as_ref().and_then(|p| p.user_code.clone()),
+            None,
+            "not asked yet"
+        );
+        assert_eq!(
+            model.update(Msg::SsoLogin),
+            Some(PopupRequest::SsoLogin {
+                profile: "prod".into()
+            })
+        );
+        assert_eq!(model.update(Msg::SsoLogin), None, "one login at a time");
+        assert!(model.status().contains("my-sso"), "{}", model.status());
+        model.update(Msg::SsoCode(None));
+        model.update(Msg::SsoCode(Some("ABCD-EFGH".into())));
+        assert_eq!(
+            model.sso.as_ref().and_then(|p| p.user_code.as_deref()),
+            Some("ABCD-EFGH")
+        );
+        model.update(Msg::SsoDone(Ok(OpenedTab {
+            profile: "prod".into(),
+            tab_id: 5,
+            place: Place::Group(2),
+            notices: Vec::new(),
+        })));
+        assert_eq!(model.sso, None);
+        assert_eq!(model.status(), "Opened prod");
+        // A refused login shows why; the prompt is gone.
+        model.update(Msg::Open("prod".into()));
+        model.update(Msg::Opened(Err(ProtocolError::new(
+            ErrorCode::SsoLoginRequired,
+            "login `x` needs signing in",
+            "h",
+        ))));
+        model.update(Msg::SsoLogin);
+        let denied = ProtocolError::new(ErrorCode::AccessDenied, "was denied", "again");
+        model.update(Msg::SsoDone(Err(denied.clone())));
+        assert_eq!(
+            (model.sso.clone(), model.error.clone()),
+            (None, Some(denied))
+        );
     }
 
     #[test]

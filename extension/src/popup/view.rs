@@ -5,7 +5,7 @@ use roleport_protocol::{ProfileSummary, ProtocolError};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
-use super::model::{MfaPrompt, Model};
+use super::model::{MfaPrompt, Model, SsoPrompt};
 
 /// The popup's long-lived elements.
 pub struct View {
@@ -16,6 +16,8 @@ pub struct View {
     alert_slot: Element,
     /// Holds the MFA form while the host waits for a code.
     pub mfa_slot: Element,
+    /// Holds the IAM Identity Center sign-in button and, while it waits, the code.
+    pub sso_slot: Element,
     /// The `role="listbox"` holding one row per visible profile.
     pub list: Element,
 }
@@ -42,12 +44,13 @@ impl View {
         status.set_attribute("role", "status")?;
         let alert_slot = el("div", "alert-slot")?;
         let mfa_slot = el("div", "mfa-slot")?;
+        let sso_slot = el("div", "sso-slot")?;
         let list = el("ul", "profiles")?;
         list.set_id("profiles");
         list.set_attribute("role", "listbox")?;
         list.set_attribute("aria-label", "AWS profiles")?;
 
-        for child in [&header, &status, &alert_slot, &mfa_slot, &list] {
+        for child in [&header, &status, &alert_slot, &mfa_slot, &sso_slot, &list] {
             root.append_child(child)?;
         }
         Ok(View {
@@ -56,6 +59,7 @@ impl View {
             status,
             alert_slot,
             mfa_slot,
+            sso_slot,
             list,
         })
     }
@@ -65,6 +69,7 @@ impl View {
         self.status.set_text_content(Some(&model.status()));
         self.render_alert(model.error.as_ref())?;
         self.render_mfa(model.mfa.as_ref())?;
+        self.render_sso(model.sso.as_ref())?;
         self.render_rows(model)?;
         self.list
             .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
@@ -130,6 +135,45 @@ impl View {
         form.append_child(&row)?;
         self.mfa_slot.append_child(&form)?;
         input.focus()
+    }
+
+    fn render_sso(&self, prompt: Option<&SsoPrompt>) -> Result<(), JsValue> {
+        self.sso_slot.set_text_content(None);
+        let Some(prompt) = prompt else { return Ok(()) };
+        let panel = self.element("div", "mfa sso")?;
+        panel.set_attribute("aria-label", &format!("Sign in for {}", prompt.profile))?;
+        let message = self.element("p", "")?;
+        self.append_rich(&message, &prompt.message)?;
+        panel.append_child(&message)?;
+        let row = self.element("div", "row")?;
+        let button = self.element("button", "primary")?;
+        button.set_attribute("type", "button")?;
+        button.set_attribute("data-sso-login", &prompt.profile)?;
+        button.set_text_content(Some(&format!("Sign in to {}", prompt.login)));
+        if prompt.waiting {
+            button.set_attribute("disabled", "")?;
+        }
+        let cancel = self.element("button", "cancel")?;
+        cancel.set_attribute("type", "button")?;
+        cancel.set_text_content(Some("Cancel"));
+        row.append_child(&button)?;
+        row.append_child(&cancel)?;
+        panel.append_child(&row)?;
+        if let Some(code) = &prompt.user_code {
+            let check = self.element("p", "")?;
+            check.append_child(
+                &self
+                    .document
+                    .create_text_node("Approve it in the new tab if it shows the code "),
+            )?;
+            let shown = self.element("code", "user-code")?;
+            shown.set_attribute("data-user-code", code)?;
+            shown.set_text_content(Some(code));
+            check.append_child(&shown)?;
+            panel.append_child(&check)?;
+        }
+        self.sso_slot.append_child(&panel)?;
+        Ok(())
     }
 
     fn render_rows(&self, model: &Model) -> Result<(), JsValue> {

@@ -40,6 +40,7 @@ pub fn run(action: SsoAction) -> anyhow::Result<ExitCode> {
                  the code\n\n    {}\n\nroleport: waiting for approval (the code is valid {} s)…",
                 target.start_url, target.name, code.user_code, code.expires_in
             );
+            Ok(())
         })
         .await
         .map_err(coded)?;

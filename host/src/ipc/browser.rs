@@ -84,6 +84,13 @@ impl BrowserLink {
         }
     }
 
+    /// Sends an event that wants no answer, numbered in the same sequence as `open_tab`;
+    /// false when the port is closed.
+    pub fn notify(&self, event: impl FnOnce(u64) -> Event) -> bool {
+        let event_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.outbox.send_event(event(event_id))
+    }
+
     /// Delivers the extension's report on an `open_tab` event.
     pub fn report(&self, result: OpenTabResult) -> Result<(), ProtocolError> {
         match self.lock().remove(&result.event_id) {
@@ -170,7 +177,9 @@ mod tests {
         let frame = tokio::task::spawn_blocking(move || sent_event(&rx))
             .await
             .expect("joined");
-        let Event::OpenTab(event) = frame.event;
+        let Event::OpenTab(event) = frame.event else {
+            panic!("expected open_tab")
+        };
         assert_eq!(event.console.profile, "prod");
         let tab = OpenedTab {
             profile: "prod".into(),

@@ -143,10 +143,58 @@ pub struct DeviceCode {
     pub expires_in: i32,
 }
 
+impl DeviceCode {
+    /// The page to open in a browser (with the code filled in when AWS gave one), checked to
+    /// be IAM Identity Center's: https on `*.awsapps.com` or `device.sso.<region>.amazonaws.com`,
+    /// or the origin of `AWS_ENDPOINT_URL_SSO_OIDC` (a test stub or a private endpoint).
+    pub fn checked_page(&self, target: &Target) -> Result<String, HostError> {
+        let page = self
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&self.verification_uri);
+        let configured = std::env::var("AWS_ENDPOINT_URL_SSO_OIDC").ok();
+        if page_allowed(page, &target.region, configured.as_deref()) {
+            Ok(page.to_owned())
+        } else {
+            Err(HostError::Sso {
+                action: "StartDeviceAuthorization",
+                name: target.name.clone(),
+                detail: format!(
+                    "the verification page `{page}` is not an IAM Identity Center page, so \
+                     roleport will not open it"
+                ),
+            })
+        }
+    }
+}
+
+/// Whether a verification page may be opened in the browser (see [`DeviceCode::checked_page`]).
+pub fn page_allowed(page: &str, region: &str, configured: Option<&str>) -> bool {
+    let Ok(url) = url::Url::parse(page) else {
+        return false;
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let aws_host = host.ends_with(".awsapps.com") && host.len() > ".awsapps.com".len()
+        || host == format!("device.sso.{region}.amazonaws.com");
+    if url.scheme() == "https" && url.port().is_none() && aws_host {
+        return true;
+    }
+    configured
+        .and_then(|c| url::Url::parse(c).ok())
+        .is_some_and(|c| c.origin() == url.origin() && url.origin().is_tuple())
+}
+
 /// The device-authorization login: RegisterClient → StartDeviceAuthorization → `show` →
 /// CreateToken polled every `interval` (5 s more after each `slow_down`) until approved,
 /// denied or expired. The token goes to the AWS CLI's cache file, whose path is returned.
-pub async fn login(target: &Target, show: impl FnOnce(&DeviceCode)) -> Result<PathBuf, HostError> {
+/// An error from `show` (it could not show the code) ends the login.
+pub async fn login(
+    target: &Target,
+    show: impl FnOnce(&DeviceCode) -> Result<(), HostError>,
+) -> Result<PathBuf, HostError> {
     let path = target.cache_path()?;
     let oidc = aws_sdk_ssooidc::Client::new(&sdk_config(&target.region).await);
     let client = oidc
@@ -181,7 +229,7 @@ pub async fn login(target: &Target, show: impl FnOnce(&DeviceCode)) -> Result<Pa
         verification_uri_complete: auth.verification_uri_complete().map(str::to_owned),
         user_code: user_code.to_owned(),
         expires_in: auth.expires_in(),
-    });
+    })?;
     let mut interval = u64::try_from(auth.interval()).unwrap_or(0).max(1);
     let deadline = tokio::time::Instant::now()
         + Duration::from_secs(u64::try_from(auth.expires_in()).unwrap_or(0).max(1));
@@ -393,5 +441,41 @@ where
         action,
         name: name.to_owned(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_allowed;
+
+    #[test]
+    fn only_identity_center_pages_are_opened() {
+        let stub = Some("http://127.0.0.1:4567");
+        for good in [
+            "https://d-1234567890.awsapps.com/start/#/device?user_code=ABCD-EFGH",
+            "https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH",
+            "http://127.0.0.1:4567/device?user_code=ABCD",
+        ] {
+            assert!(page_allowed(good, "eu-west-1", stub), "{good}");
+        }
+        for bad in [
+            "http://d-1234567890.awsapps.com/start",
+            "https://awsapps.com/start",
+            "https://evil.example/awsapps.com",
+            "https://d-1.awsapps.com.evil.example/",
+            "https://device.sso.us-east-1.amazonaws.com/",
+            "https://user@d-1.awsapps.com/",
+            "https://d-1.awsapps.com:8443/",
+            "http://127.0.0.1:4568/device",
+            "javascript:alert(1)",
+            "not a url",
+        ] {
+            assert!(!page_allowed(bad, "eu-west-1", stub), "{bad}");
+        }
+        assert!(!page_allowed(
+            "http://127.0.0.1:4567/device",
+            "eu-west-1",
+            None
+        ));
     }
 }
