@@ -272,3 +272,16 @@ impl HostError {
         ProtocolError::new(self.code(), self.to_string(), self.hint())
     }
 }
+
+/// An error and its sources, joined by `: ` (the SDK's errors keep the useful part in a
+/// source, and their own `Display` alone says little).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -95,7 +95,7 @@ async fn load_one(fs: &Fs, env: &Env, kind: FileKind) -> Result<ProfileSet, Host
         .map_err(|e| {
             // The text was handed over as contents, so the SDK's message has no path: add it.
             let message =
-                error_chain(&e).replacen("parsing  on", &format!("parsing {shown} on"), 1);
+                crate::error::chain(&e).replacen("parsing  on", &format!("parsing {shown} on"), 1);
             HostError::ConfigUnreadable(message)
         })
 }
@@ -111,15 +111,4 @@ fn path_of(env: &Env, kind: FileKind) -> PathBuf {
         (Some(rest), Ok(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -62,7 +62,7 @@ fn from_sdk(
 ) -> Result<RootCredentials, String> {
     // Display only, never Debug: the SDK's Debug output includes raw responses, which for
     // a credentials endpoint may hold the keys themselves.
-    let credentials = result.map_err(|e| display_chain(&e))?;
+    let credentials = result.map_err(|e| crate::error::chain(&e))?;
     let expires_at = credentials
         .expiry()
         .and_then(|t| DateTime::from(t).fmt(DateTimeFormat::DateTime).ok());
@@ -72,17 +72,6 @@ fn from_sdk(
         expires_at,
         account_id,
     })
-}
-
-fn display_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]
