@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, SsoDeviceCode, SsoLogin, TabOutcome,
+    Response, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, SsoSynced, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -27,6 +27,10 @@ use crate::{log, native_port, tabs};
 thread_local! {
     /// The user code of each profile's `sso_login` in progress, for the popup to show.
     static SSO_CODES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// The host's last answer to `list_profiles`, for the next popup to show at once.
+    static LAST_LIST: RefCell<Option<ProfileList>> = const { RefCell::new(None) };
+    /// The last `sso_sync_progress` of the sync in progress, for the popup to show.
+    static SYNC_PROGRESS: RefCell<Option<SsoSyncProgress>> = const { RefCell::new(None) };
 }
 
 /// Answers one `runtime.onMessage` with `{ok: …}` or `{err: …}`.
@@ -52,12 +56,13 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         }
     };
     match request {
-        PopupRequest::ListProfiles => reply(list_profiles().await),
+        PopupRequest::ListProfiles { cached } => reply(list_profiles(cached).await),
         PopupRequest::Open {
             profile,
             mfa_code,
+            password,
             background,
-        } => reply(open(profile, mfa_code, !background).await),
+        } => reply(open(profile, mfa_code, password, !background).await),
         PopupRequest::OpenMany {
             profiles,
             background,
@@ -68,6 +73,14 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         PopupRequest::SsoStatus { profile } => reply(Ok::<_, ProtocolError>(SsoStatus {
             user_code: SSO_CODES.with(|codes| codes.borrow().get(&profile).cloned()),
         })),
+        PopupRequest::SsoSync => reply(sso_sync().await),
+        PopupRequest::SsoSyncStatus => reply(Ok::<_, ProtocolError>(
+            SYNC_PROGRESS.with(|p| p.borrow().clone()),
+        )),
+        PopupRequest::SamlPending { key } => reply(crate::saml::flow::pending(&key)),
+        PopupRequest::SamlOpen { handle, roles } => reply(Ok::<_, ProtocolError>(
+            crate::saml::flow::open(handle, roles).await,
+        )),
     }
 }
 
@@ -81,6 +94,20 @@ pub async fn on_host_event(event: Event) {
     match event {
         Event::OpenTab(open) => open_tab(open).await,
         Event::SsoDeviceCode(code) => sso_device_code(code).await,
+        Event::SsoSyncProgress(progress) => {
+            SYNC_PROGRESS.with(|p| *p.borrow_mut() = Some(progress));
+        }
+    }
+}
+
+/// The popup's `sso_sync`: the host's discovery of every login's accounts and roles.
+async fn sso_sync() -> Result<SsoSynced, ProtocolError> {
+    SYNC_PROGRESS.with(|p| *p.borrow_mut() = None);
+    let answer = native_port::request(Request::SsoSync(SsoSync::default())).await;
+    SYNC_PROGRESS.with(|p| *p.borrow_mut() = None);
+    match answer? {
+        Response::SsoSync(synced) => Ok(synced),
+        other => Err(wrong_answer("sso_sync", &other)),
     }
 }
 
@@ -113,7 +140,7 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
         Response::SsoLogin(done) => log::debug(&format!("signed in to {}", done.login)),
         other => return Err(wrong_answer("sso_login", &other)),
     }
-    open(profile, None, true).await
+    open(profile, None, None, true).await
 }
 
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
@@ -142,9 +169,19 @@ async fn open_tab(open: OpenTab) {
     }
 }
 
-async fn list_profiles() -> Result<ProfileList, ProtocolError> {
+/// The host's profiles; with `cached`, the list it gave last, if any (a popup opens with
+/// that at once, then asks for a fresh one). Names and accounts only: nothing secret is kept.
+async fn list_profiles(cached: bool) -> Result<ProfileList, ProtocolError> {
+    if cached {
+        if let Some(list) = LAST_LIST.with(|l| l.borrow().clone()) {
+            return Ok(list);
+        }
+    }
     match native_port::request(Request::ListProfiles).await? {
-        Response::ListProfiles(list) => Ok(list),
+        Response::ListProfiles(list) => {
+            LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
+            Ok(list)
+        }
         other => Err(wrong_answer("list_profiles", &other)),
     }
 }
@@ -158,7 +195,7 @@ async fn open_many(profiles: Vec<String>, active: bool) -> Vec<OpenOutcome> {
         .map(|profile| {
             let (tx, rx) = futures_channel::oneshot::channel();
             spawn_local(async move {
-                let reply = PopupReply::from(open(profile.clone(), None, active).await);
+                let reply = PopupReply::from(open(profile.clone(), None, None, active).await);
                 let _ = tx.send(OpenOutcome { profile, reply });
             });
             rx
@@ -176,11 +213,13 @@ async fn open_many(profiles: Vec<String>, active: bool) -> Vec<OpenOutcome> {
 async fn open(
     profile: String,
     mfa_code: Option<String>,
+    password: Option<String>,
     active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
     let request = Request::OpenConsole(OpenConsole {
         profile,
         mfa_code,
+        password,
         ..OpenConsole::default()
     });
     let opened = match native_port::request(request).await? {
@@ -205,6 +244,9 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::OpenInBrowser(_) => "open_in_browser",
         Response::OpenTabResult => "open_tab_result",
         Response::SsoLogin(_) => "sso_login",
+        Response::SsoSync(_) => "sso_sync",
+        Response::SamlRoles(_) => "saml_roles",
+        Response::SamlOpen(_) => "saml_open",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

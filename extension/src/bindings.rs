@@ -76,6 +76,9 @@ extern "C" {
     pub fn create(this: &Tabs, properties: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     pub fn group(this: &Tabs, options: &JsValue) -> Result<Promise, JsValue>;
+    /// `tabs.get(tabId)`: the tab's current state (`status`, `url`).
+    #[wasm_bindgen(method, catch)]
+    pub fn get(this: &Tabs, tab_id: f64) -> Result<Promise, JsValue>;
 
     /// `tabGroups`.
     pub type TabGroups;

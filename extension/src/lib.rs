@@ -9,24 +9,34 @@
 //!   [`codec`] (JSON in and out of JS values), [`pending`] (reply correlation),
 //!   [`host_error`] (why the host is unreachable, and the fix), [`trust`] (who may message
 //!   the background), [`placement`] (container vs tab group, create vs recolour),
-//!   [`popup::model`] (the popup's state machine).
+//!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
+//!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
+//!   [`popup::sync`] (the SSO sync button's state and words), [`saml::post`] (which requests are SAML
+//!   sign-ins).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
-//!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`].
+//!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
+//!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
+//!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop).
 //!
-//! Architecture Invariant: nothing here ever holds a credential. The only secret that passes
-//! through is the one-time sign-in URL, which is handed to `tabs.create` and never logged.
+//! Architecture Invariant: nothing here ever holds an AWS credential. The only secrets that
+//! pass through are the one-time sign-in URL, which is handed to `tabs.create` (or, with
+//! Chromium isolation, `tabs.update`), and an identity provider's SAML response, which is
+//! handed to the host; neither is ever logged or stored. One kind of secret is stored:
+//! [`isolation`]'s console session cookies, in `storage.session`, sent only to AWS's domains.
 
 pub mod background;
 pub mod bindings;
 pub mod codec;
 pub mod host_error;
+pub mod isolation;
 pub mod log;
 pub mod messages;
 pub mod native_port;
 pub mod pending;
 pub mod placement;
 pub mod popup;
+pub mod saml;
 pub mod tabs;
 pub mod trust;
 
@@ -44,6 +54,39 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
 #[wasm_bindgen]
 pub fn on_startup() {
     background::on_startup();
+}
+
+/// `webRequest.onBeforeRequest` on AWS's SAML sign-in endpoints: an identity provider's
+/// SAML response goes to the host, and the role chooser (`saml.html`) opens.
+#[wasm_bindgen]
+pub async fn on_saml_post(details: JsValue) {
+    saml::flow::on_post(details).await;
+}
+
+/// `webRequest.onHeadersReceived` on the isolated domains (Chromium): the response's
+/// `Set-Cookie` lines go to its tab's cookie jar ([`isolation`]).
+#[wasm_bindgen]
+pub async fn on_isolation_headers(details: JsValue) {
+    isolation::on_headers(details).await;
+}
+
+/// `webNavigation.onCreatedNavigationTarget` (Chromium): a tab opened from an isolated tab
+/// joins its opener's cookie jar.
+#[wasm_bindgen]
+pub async fn on_isolation_new_tab(details: JsValue) {
+    isolation::on_new_tab(details).await;
+}
+
+/// `tabs.onRemoved` (Chromium): the tab leaves its cookie jar.
+#[wasm_bindgen]
+pub async fn on_isolation_tab_removed(tab_id: f64) {
+    isolation::on_tab_removed(tab_id as i64).await;
+}
+
+/// Entry point of `saml.html`, the SAML role chooser.
+#[wasm_bindgen]
+pub fn saml_main() -> Result<(), JsValue> {
+    saml::page::start()
 }
 
 /// Entry point of `popup.html`.

@@ -3,15 +3,21 @@
 //! Requests: `{"type":"list_profiles"}`, `{"type":"open","profile":"prod"}`.
 //! Replies:  `{"ok": …}` or `{"err": {"code","message","hint"}}` (the protocol's error).
 
-use roleport_protocol::{ProfileList, ProtocolError};
+use roleport_protocol::{ProfileList, ProtocolError, SamlRoleList};
 use serde::{Deserialize, Serialize};
 
 /// A request from one of the extension's own pages to the background.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PopupRequest {
-    /// The profiles to show; answered with a [`ProfileList`].
-    ListProfiles,
+    /// The profiles to show; answered with a [`ProfileList`]. `cached`: the background may
+    /// answer with the list the host gave it last (at once, without a round trip); the popup
+    /// then asks again without it and redraws if the list changed.
+    ListProfiles {
+        /// Accept the background's last list.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        cached: bool,
+    },
     /// Sign in to a profile's console in a tab of its own; answered with an [`OpenedTab`].
     Open {
         /// Profile name as in `~/.aws/config`.
@@ -19,6 +25,10 @@ pub enum PopupRequest {
         /// The MFA code the person typed after an `mfa_required` error.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mfa_code: Option<String>,
+        /// The Cognito password the person typed after a `password_required` error; it goes
+        /// on to the host and is kept nowhere.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
         /// Open the tab without switching to it (Ctrl/Cmd+Enter).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         background: bool,
@@ -48,7 +58,42 @@ pub enum PopupRequest {
         /// Profile name as in `~/.aws/config`.
         profile: String,
     },
+    /// Discovers every account and role of the IAM Identity Center logins (the host's
+    /// `sso_sync`); answered with the host's [`roleport_protocol::SsoSynced`] when it is over.
+    SsoSync,
+    /// The last `sso_sync_progress` the host sent; answered with an `Option` of it.
+    SsoSyncStatus,
+    /// From `saml.html#KEY`: the roles of the SAML sign-in the background saw (the page's
+    /// URL names it); answered with the host's [`SamlRoleList`], or the error that stopped it.
+    SamlPending {
+        /// The fragment of the page's URL.
+        key: String,
+    },
+    /// Opens each role of a SAML sign-in in its own container / tab group, concurrently;
+    /// answered with one [`SamlOutcome`] per role, in the order asked.
+    SamlOpen {
+        /// The `handle` of the [`SamlRoleList`].
+        handle: String,
+        /// Role ARNs from that list.
+        roles: Vec<String>,
+    },
 }
+
+/// Reply to [`PopupRequest::SamlPending`].
+pub type SamlPendingReply = PopupReply<SamlRoleList>;
+
+/// How one role of a `saml_open` went: `{"role_arn": "…", "ok": {…}}` or `{…, "err": {…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlOutcome {
+    /// The role.
+    pub role_arn: String,
+    /// Its tab, or why it did not open.
+    #[serde(flatten)]
+    pub reply: PopupReply<OpenedTab>,
+}
+
+/// Reply to [`PopupRequest::SamlOpen`].
+pub type SamlOpenReply = PopupReply<Vec<SamlOutcome>>;
 
 /// Answer to [`PopupRequest::SsoStatus`]: `{}` until the host has the code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +105,12 @@ pub struct SsoStatus {
 
 /// Reply to [`PopupRequest::SsoStatus`].
 pub type SsoStatusReply = PopupReply<SsoStatus>;
+
+/// Reply to [`PopupRequest::SsoSync`].
+pub type SsoSyncReply = PopupReply<roleport_protocol::SsoSynced>;
+
+/// Reply to [`PopupRequest::SsoSyncStatus`].
+pub type SsoSyncStatusReply = PopupReply<Option<roleport_protocol::SsoSyncProgress>>;
 
 /// The background's answer: a result or a coded error, never both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,10 +183,11 @@ mod tests {
     fn requests_are_tagged_by_type() {
         let list: PopupRequest =
             serde_json::from_value(json!({"type": "list_profiles"})).expect("parses");
-        assert_eq!(list, PopupRequest::ListProfiles);
+        assert_eq!(list, PopupRequest::ListProfiles { cached: false });
         let open = PopupRequest::Open {
             profile: "prod".into(),
             mfa_code: None,
+            password: None,
             background: false,
         };
         assert_eq!(

@@ -29,10 +29,28 @@ use crate::{codec, log};
 
 type Answer = Result<Response, ProtocolError>;
 
-/// Sends one request to the host and waits for its answer.
+/// How long the host has to answer `request`. A host that takes longer is judged hung: the
+/// request fails with `host_timeout` and the port is closed, which ends that host, so the
+/// next request starts a fresh one instead of queueing behind it.
+pub fn time_limit_ms(request: &Request) -> u32 {
+    match request {
+        // The device flow waits for a person to approve a code (valid 10 minutes at AWS).
+        Request::SsoLogin(_) => 15 * 60_000,
+        // Discovery of a large organisation at the portal's rate: minutes, not seconds.
+        Request::SsoSync(_) => 60 * 60_000,
+        _ => 60_000,
+    }
+}
+
+/// Sends one request to the host and waits for its answer (at most [`time_limit_ms`]).
 pub async fn request(request: Request) -> Answer {
     let kind = request.type_name();
-    let receiver = STATE.with(|state| state.borrow_mut().send(request))?;
+    let limit = time_limit_ms(&request);
+    let (id, receiver) = STATE.with(|state| state.borrow_mut().send(request))?;
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(limit).await;
+        STATE.with(|state| state.borrow_mut().timed_out(id, kind, limit));
+    });
     let answer = receiver
         .await
         .unwrap_or_else(|_| Err(host_unavailable(None)));
@@ -78,11 +96,39 @@ struct Connection {
 }
 
 impl State {
-    fn send(&mut self, request: Request) -> Result<oneshot::Receiver<Answer>, ProtocolError> {
+    fn send(
+        &mut self,
+        request: Request,
+    ) -> Result<(u64, oneshot::Receiver<Answer>), ProtocolError> {
         self.connect_if_closed()?;
         let (id, receiver) = self.pending.register();
         self.post(id, request);
-        Ok(receiver)
+        Ok((id, receiver))
+    }
+
+    /// The time limit of request `id` is up: if it is still waiting, it fails, and the port
+    /// (with the hung host behind it) is closed.
+    fn timed_out(&mut self, id: u64, kind: &str, limit_ms: u32) {
+        let error = ProtocolError::new(
+            ErrorCode::HostTimeout,
+            format!(
+                "The roleport host did not answer {kind} within {} s",
+                limit_ms / 1000
+            ),
+            "Try again (roleport starts a fresh host); if it keeps happening, run the same \
+             from a terminal, e.g. `roleport url PROFILE`, to see where it hangs.",
+        );
+        if !self.pending.resolve(id, Err(error)) {
+            return;
+        }
+        log::warn(&format!("{kind} timed out: closing the host's port"));
+        if let Some(connection) = self.connection.take() {
+            connection.port.disconnect();
+            // No reconnect loop: the next request opens a fresh port.
+            self.answered = false;
+            self.pending.fail_all(|| Err(host_unavailable(None)));
+            spawn_local(async move { drop(connection) });
+        }
     }
 
     /// Posts a registered request; a port that refuses it is treated as disconnected.

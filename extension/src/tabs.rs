@@ -85,10 +85,13 @@ async fn open_in_group(
             "Use Firefox, or a Chromium-based browser with tab groups (version 89 or later).",
         )
     })?;
+    // With isolation the tab waits at about:blank until its cookie jar's rules name it.
+    let isolated = crate::isolation::enabled(url).await;
+    let first_url = if isolated { "about:blank" } else { url };
     let tab_id = create_tab(
         api,
         &NewTab {
-            url,
+            url: first_url,
             cookie_store_id: None,
             active,
         },
@@ -111,6 +114,9 @@ async fn open_in_group(
     call(groups.update(group_id as f64, &to_js(&GroupLook::of(profile, look))))
         .await
         .map_err(refused("colour the tab group"))?;
+    if isolated {
+        crate::isolation::sign_in(tab_id, profile, url).await?;
+    }
     Ok(OpenedTab {
         profile: profile.to_owned(),
         tab_id,

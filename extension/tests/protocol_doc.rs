@@ -2,7 +2,8 @@
 //! as the extension's real types.
 
 use roleport_extension::messages::{
-    ListReply, OpenManyReply, OpenReply, PopupRequest, SsoStatusReply,
+    ListReply, OpenManyReply, OpenReply, PopupRequest, SamlOpenReply, SamlPendingReply,
+    SsoStatusReply, SsoSyncReply, SsoSyncStatusReply,
 };
 
 fn doc() -> String {
@@ -32,8 +33,15 @@ fn every_popup_example_parses_as_a_request_or_reply() {
             let list = serde_json::from_value::<ListReply>(example.clone()).is_ok();
             let open = serde_json::from_value::<OpenReply>(example.clone()).is_ok();
             let many = serde_json::from_value::<OpenManyReply>(example.clone()).is_ok();
-            let sso = serde_json::from_value::<SsoStatusReply>(example.clone()).is_ok();
-            assert!(list || open || many || sso, "not a popup reply: {example}");
+            let sso = serde_json::from_value::<SsoStatusReply>(example.clone()).is_ok()
+                || serde_json::from_value::<SsoSyncReply>(example.clone()).is_ok()
+                || serde_json::from_value::<SsoSyncStatusReply>(example.clone()).is_ok();
+            let saml = serde_json::from_value::<SamlPendingReply>(example.clone()).is_ok()
+                || serde_json::from_value::<SamlOpenReply>(example.clone()).is_ok();
+            assert!(
+                list || open || many || sso || saml,
+                "not a popup reply: {example}"
+            );
         }
     }
     for kind in [
@@ -42,6 +50,10 @@ fn every_popup_example_parses_as_a_request_or_reply() {
         "open_many",
         "sso_login",
         "sso_status",
+        "sso_sync",
+        "sso_sync_status",
+        "saml_pending",
+        "saml_open",
     ] {
         assert!(
             request_types.iter().any(|t| t == kind),

@@ -158,6 +158,9 @@ fn summary(i: usize) -> ProfileSummary {
         account_id: Some(format!("{}", 100_000_000_000_u64 + i as u64)),
         role: Some("Admin".into()),
         region: Some("eu-west-1".into()),
+        account_name: None,
+        discovered: false,
+        tags: Vec::new(),
         appearance: Appearance::default_for(&format!("acct-{i:04}")),
     }
 }

@@ -406,9 +406,9 @@ fn warm_click(md: &mut String, runs: &Runs, emu: &Emulator) {
     let _ = writeln!(
         md,
         "- Versus the goal: one round trip ({}: {trips:.1}), < 2 ms host CPU ({}: {} median). \
-         Today every `open_console` re-reads the AWS files, calls AssumeRole, then \
-         getSigninToken: the host keeps no role credentials between clicks, so a warm click \
-         costs what the first one does, less the connection set-up.\n",
+         A warm host parses the AWS files again only when they changed, but still calls \
+         AssumeRole, then getSigninToken: it keeps no role credentials between clicks, so a \
+         warm click costs two round trips.\n",
         verdict(trips <= 1.0),
         verdict(median_cpu < 2.0),
         ms(median_cpu)

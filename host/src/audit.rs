@@ -51,6 +51,9 @@ pub struct Record {
     /// Role, when one was assumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The role's full ARN, where the profile name does not say it (SAML sign-ins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     /// RoleSessionName, as CloudTrail shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
@@ -73,6 +76,7 @@ impl Record {
             action: None,
             account_id: None,
             role: None,
+            role_arn: None,
             session_name: None,
             source_identity: None,
             requester,

@@ -6,13 +6,16 @@
 //! - `resolve` is botocore's provider chain and `source_profile` rules;
 //! - `plan` is the result: a [`Source`], then the roles to assume.
 
+mod cognito;
 mod compat;
 mod files;
 mod plan;
 mod resolve;
+mod stamp;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use aws_credential_types::Credentials;
@@ -20,10 +23,14 @@ use aws_types::os_shim_internal::{Env, Fs};
 use roleport_protocol::{Appearance, ProfileKind, ProfileSummary};
 
 pub use compat::FileKind;
-pub use plan::{Ambient, Plan, RoleStep, Source, SsoSource};
+pub use plan::{
+    Ambient, CognitoAuth, CognitoFlow, CognitoSource, Plan, RoleStep, Source, SsoSource,
+};
+pub use stamp::Stamp;
 
 use crate::arn::RoleArn;
 use crate::error::HostError;
+use crate::sso::directory::{Directory, Entry};
 use files::Files;
 
 /// Where roleport keeps long-term keys of its own (OS keyring, encrypted file), so they need
@@ -50,6 +57,8 @@ impl KeyStore for NoStore {
 pub struct AwsConfig {
     files: Files,
     store: Arc<dyn KeyStore>,
+    /// Roles found by `roleport sso sync`, shown and opened beside the configured profiles.
+    discovered: Vec<Directory>,
 }
 
 impl AwsConfig {
@@ -60,7 +69,8 @@ impl AwsConfig {
         // if they were still there; an empty store costs one missing-file check.
         Ok(Self::load_with(&Fs::real(), &Env::real())
             .await?
-            .with_store(crate::store::EnvKeyStore::shared()))
+            .with_store(crate::store::EnvKeyStore::shared())
+            .with_discovered(Directory::load_all()))
     }
 
     /// Loads with an explicit file system and environment (tests).
@@ -68,6 +78,7 @@ impl AwsConfig {
         Ok(AwsConfig {
             files: Files::load(fs, env).await?,
             store: Arc::new(NoStore),
+            discovered: Vec::new(),
         })
     }
 
@@ -77,17 +88,79 @@ impl AwsConfig {
         self
     }
 
-    /// Every profile that could open a console, as the popup shows it, sorted by name.
+    /// The same config, with the roles discovery found.
+    pub fn with_discovered(mut self, discovered: Vec<Directory>) -> AwsConfig {
+        self.discovered = discovered;
+        self
+    }
+
+    /// Every profile that could open a console, as the popup shows it: the configured ones
+    /// sorted by name, then discovered roles that no configured profile already names (by
+    /// name, or as an SSO profile of the same account and role).
     pub fn summaries(&self) -> Vec<ProfileSummary> {
-        self.files
+        let mut summaries: Vec<ProfileSummary> = self
+            .files
             .names()
             .into_iter()
             .filter_map(|name| self.summary(name))
-            .collect()
+            .collect();
+        let configured: HashSet<(String, String)> = summaries
+            .iter()
+            .filter(|s| s.kind == ProfileKind::Sso)
+            .filter_map(|s| Some((s.account_id.clone()?, s.role.clone()?)))
+            .collect();
+        let discovered: Vec<ProfileSummary> = self
+            .discovered_entries()
+            .filter(|(_, e)| !configured.contains(&(e.account_id.clone(), e.role.clone())))
+            .map(|(d, e)| ProfileSummary {
+                appearance: Appearance::default_for(&e.name),
+                name: e.name,
+                kind: ProfileKind::Sso,
+                account_id: Some(e.account_id),
+                role: Some(e.role),
+                region: Some(d.region.clone()),
+                account_name: Some(e.account_name),
+                discovered: true,
+                tags: Vec::new(),
+            })
+            .collect();
+        summaries.extend(discovered);
+        summaries
+    }
+
+    /// Discovered roles whose names no configured profile takes, with their login; the first
+    /// login to name a role wins.
+    fn discovered_entries(&self) -> impl Iterator<Item = (&Directory, Entry)> + '_ {
+        let mut seen = HashSet::new();
+        self.discovered
+            .iter()
+            .flat_map(|d| d.entries().into_iter().map(move |e| (d, e)))
+            .filter(move |(_, e)| !self.files.exists(&e.name) && seen.insert(e.name.clone()))
     }
 
     /// Resolves `name` into the steps that produce its credentials.
     pub fn plan(&self, name: &str) -> Result<Plan, HostError> {
+        if !self.files.exists(name) {
+            if let Some((login, entry)) = self.discovered_entries().find(|(_, e)| e.name == name) {
+                return Ok(Plan {
+                    profile: name.to_owned(),
+                    source: Source::Sso(SsoSource {
+                        profile: name.to_owned(),
+                        session: login.session.clone(),
+                        start_url: login.start_url.clone(),
+                        region: login.region.clone(),
+                        account_id: entry.account_id,
+                        role_name: entry.role,
+                    }),
+                    source_profile: name.to_owned(),
+                    source_mfa_serial: None,
+                    roles: Vec::new(),
+                    // As `--write-config` writes it: the login's region.
+                    region: Some(login.region.clone()),
+                    appearance: Appearance::default_for(name),
+                });
+            }
+        }
         let resolved = resolve::Resolver::new(&self.files, self.store.as_ref(), name).resolve()?;
         Ok(Plan {
             profile: name.to_owned(),
@@ -108,6 +181,16 @@ impl AwsConfig {
             .map(|v| v.map(str::to_owned))
     }
 
+    /// Every `[sso-session]` name, sorted.
+    pub fn sso_sessions(&self) -> Vec<&str> {
+        self.files.sso_sessions()
+    }
+
+    /// Every profile name, sorted.
+    pub fn profile_names(&self) -> Vec<&str> {
+        self.files.names()
+    }
+
     fn summary(&self, name: &str) -> Option<ProfileSummary> {
         let get = |key| self.files.get(name, key);
         let stored = || matches!(self.store.lookup(name), Ok(Some(_)));
@@ -118,6 +201,11 @@ impl AwsConfig {
                 (ProfileKind::Sso, None)
             }
             None if get("credential_process").is_some() => (ProfileKind::CredentialProcess, None),
+            // The role is known only when the profile names one (CustomRoleArn / basic flow).
+            None if cognito::is_cognito(&self.files, name) => (
+                ProfileKind::Cognito,
+                get("roleport_cognito_role_arn").and_then(|a| RoleArn::parse(a).ok()),
+            ),
             None if stored() => (ProfileKind::StaticKeys, None),
             // Settings only (a region, an MFA device for other profiles): nothing to open.
             None => return None,
@@ -137,6 +225,16 @@ impl AwsConfig {
                 .or_else(|| sso("sso_account_id")),
             role: role.map(|r| r.role_name).or_else(|| sso("sso_role_name")),
             region: get("region").map(str::to_owned),
+            account_name: None,
+            discovered: false,
+            tags: get("roleport_tags")
+                .map(|t| {
+                    t.split(',')
+                        .map(|tag| tag.split('=').map(str::trim).collect::<Vec<_>>().join("="))
+                        .filter(|tag| !tag.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             appearance: self.appearance(name),
         })
     }

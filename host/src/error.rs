@@ -157,6 +157,40 @@ pub enum HostError {
         /// What failed.
         detail: String,
     },
+    /// A Cognito profile needs its user's password: roleport's store has none, or Cognito
+    /// refused the one typed in the popup (`refused` says why).
+    #[error("{}", match refused {
+        None => format!("profile `{profile}` needs the Cognito password of `{username}`, and roleport's store has none"),
+        Some(why) => format!("Cognito refused the password of `{username}` (profile `{profile}`): {why}"),
+    })]
+    CognitoPasswordRequired {
+        /// The Cognito profile.
+        profile: String,
+        /// `roleport_cognito_username`.
+        username: String,
+        /// Cognito's words, when it refused a typed password.
+        refused: Option<String>,
+    },
+    /// The user pool refused the user: wrong password, unknown, unconfirmed, reset needed.
+    #[error("Cognito refused the sign-in of `{username}` (profile `{profile}`): {detail}")]
+    CognitoRefused {
+        /// The Cognito profile.
+        profile: String,
+        /// `roleport_cognito_username`.
+        username: String,
+        /// Cognito's own message.
+        detail: String,
+    },
+    /// A Cognito user pool or identity pool call failed otherwise.
+    #[error("{action} for profile `{profile}` failed: {detail}")]
+    Cognito {
+        /// The call.
+        action: &'static str,
+        /// The Cognito profile.
+        profile: String,
+        /// What failed.
+        detail: String,
+    },
     /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
     #[error("roleport's key store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -186,6 +220,9 @@ impl HostError {
             HostError::SsoLoginRequired { .. } => ErrorCode::SsoLoginRequired,
             HostError::SsoLoginFailed { .. } => ErrorCode::AccessDenied,
             HostError::Sso { .. } => ErrorCode::StsFailed,
+            HostError::CognitoPasswordRequired { .. } => ErrorCode::PasswordRequired,
+            HostError::CognitoRefused { .. } => ErrorCode::AccessDenied,
+            HostError::Cognito { .. } => ErrorCode::StsFailed,
             // The store stands in for the credentials file: unreadable keys, same code.
             HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
@@ -256,6 +293,21 @@ impl HostError {
             HostError::Sso { .. } => {
                 "Check the network and the IAM Identity Center endpoints (AWS_ENDPOINT_URL_SSO, \
                  AWS_ENDPOINT_URL_SSO_OIDC), then try again."
+                    .into()
+            }
+            HostError::CognitoPasswordRequired { profile, .. } => format!(
+                "Type the password in the roleport popup, or store it once: \
+                 `roleport add {profile} --cognito-password` (kept in the OS keyring or the \
+                 encrypted file)."
+            ),
+            HostError::CognitoRefused { profile, .. } => format!(
+                "Check roleport_cognito_username and the password; store the right one with \
+                 `roleport add {profile} --cognito-password --force`."
+            ),
+            HostError::Cognito { .. } => {
+                "Check the network, the pool and client ids in ~/.aws/config and the Cognito \
+                 endpoints (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, \
+                 AWS_ENDPOINT_URL_COGNITO_IDENTITY), then try again."
                     .into()
             }
             HostError::InvalidRequest { hint, .. } => hint.clone(),

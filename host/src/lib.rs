@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod audit;
 pub mod cli;
+pub mod cognito;
 pub mod config;
 pub mod credentials;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod install;
 pub mod ipc;
 pub mod native;
 pub mod record;
+pub mod saml;
 pub mod service;
 pub mod services;
 pub mod sso;

@@ -100,6 +100,9 @@ pub const NATIVE_TYPES: &[&str] = &[
     "open_console",
     "open_tab_result",
     "sso_login",
+    "saml_roles",
+    "saml_open",
+    "sso_sync",
 ];
 
 /// One frame to the browser.

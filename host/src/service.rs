@@ -1,21 +1,24 @@
 //! Answers one request. Shared by every channel a request can arrive on.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use roleport_protocol::{
     ErrorCode, Event, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProfileList,
-    ProtocolError, Request, Response, SsoDeviceCode, SsoLoggedIn, PROTOCOL_VERSION,
+    ProtocolError, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoSync, SsoSyncProgress,
+    SsoSynced, SyncedLogin, PROTOCOL_VERSION,
 };
 
 use tokio::sync::Semaphore;
 
 use crate::audit::{self, Requester};
-use crate::config::AwsConfig;
+use crate::config::{AwsConfig, Stamp};
 use crate::credentials;
 use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
+use crate::saml;
+use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
 /// How many sign-ins run at once; more wait their turn.
@@ -30,8 +33,12 @@ pub struct Service {
     /// Bounds concurrent sign-ins: opening fifty accounts at once must not open fifty STS
     /// connections (and meet fifty throttling errors).
     signins: Semaphore,
+    /// The last parsed config and the stamp of the files it came from.
+    config: Mutex<Option<(Stamp, Arc<AwsConfig>)>>,
     /// The browser that started this host (native-messaging mode only).
     browser: OnceLock<Arc<BrowserLink>>,
+    /// SAML sign-ins the extension handed over, by handle (memory only).
+    saml: saml::Held,
 }
 
 impl Service {
@@ -55,6 +62,8 @@ impl Service {
             mfa: MfaSessions::default(),
             signins: Semaphore::new(MAX_CONCURRENT_SIGNINS),
             browser: OnceLock::new(),
+            config: Mutex::new(None),
+            saml: saml::Held::default(),
         })
     }
 
@@ -128,10 +137,77 @@ impl Service {
         })
     }
 
+    /// `sso_sync` (native port): discovery of the logins' accounts and roles, with
+    /// `sso_sync_progress` events while it runs.
+    async fn sso_sync(&self, sync: SsoSync) -> Result<SsoSynced, ProtocolError> {
+        let link = self.browser()?;
+        let config = AwsConfig::load().await.map_err(|e| e.to_protocol())?;
+        let options = SyncOptions {
+            full: sync.full,
+            ..SyncOptions::default()
+        };
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let outcomes = discovery::sync_logins(&config, sync.login.as_deref(), options, |p| {
+            link.notify(|event_id| {
+                Event::SsoSyncProgress(SsoSyncProgress {
+                    event_id,
+                    login: p.login.clone(),
+                    accounts: count(p.accounts),
+                    stale: count(p.stale),
+                    done: count(p.done),
+                    throttled: u32::try_from(p.throttled).unwrap_or(u32::MAX),
+                })
+            });
+        })
+        .await
+        .map_err(|e| e.to_protocol())?;
+        let logins = outcomes
+            .into_iter()
+            .map(|(target, outcome)| match outcome {
+                Ok(s) => SyncedLogin {
+                    login: target.name,
+                    accounts: count(s.directory.accounts.len()),
+                    roles: count(s.directory.accounts.iter().map(|a| a.roles.len()).sum()),
+                    refreshed: count(s.refreshed),
+                    failed: count(s.failed.len()),
+                    skipped: None,
+                },
+                Err(e) => SyncedLogin {
+                    login: target.name,
+                    accounts: 0,
+                    roles: 0,
+                    refreshed: 0,
+                    failed: 0,
+                    skipped: Some(e.to_string()),
+                },
+            })
+            .collect();
+        Ok(SsoSynced { logins })
+    }
+
     /// The same service, recording `requester` in the audit log (the default is the popup).
     pub fn with_requester(mut self, requester: Requester) -> Service {
         self.requester = requester;
         self
+    }
+
+    /// The AWS config, parsed again only when a file changed since the last request.
+    async fn config(&self) -> Result<Arc<AwsConfig>, HostError> {
+        // Taken before loading: a change made while loading shows as a new stamp next time.
+        let stamp = Stamp::now();
+        let cached = self
+            .config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((seen, config)) = cached {
+            if seen == stamp {
+                return Ok(config);
+            }
+        }
+        let config = Arc::new(AwsConfig::load().await?);
+        *self.config.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, config.clone()));
+        Ok(config)
     }
 
     /// Answers one request.
@@ -143,7 +219,7 @@ impl Service {
                 capabilities: Request::TYPES.iter().map(|t| (*t).to_owned()).collect(),
             })),
             Request::ListProfiles => {
-                let config = AwsConfig::load().await.map_err(|e| e.to_protocol())?;
+                let config = self.config().await.map_err(|e| e.to_protocol())?;
                 Ok(Response::ListProfiles(ProfileList {
                     profiles: config.summaries(),
                 }))
@@ -162,6 +238,24 @@ impl Service {
                 .report(result)
                 .map(|()| Response::OpenTabResult),
             Request::SsoLogin(login) => self.sso_login(login.profile).await.map(Response::SsoLogin),
+            Request::SsoSync(sync) => self.sso_sync(sync).await.map(Response::SsoSync),
+            Request::SamlRoles(posted) => saml::list(&self.saml, posted.saml_response)
+                .map(Response::SamlRoles)
+                .map_err(|e| e.to_protocol()),
+            Request::SamlOpen(open) => {
+                // Bounded like every sign-in.
+                let _permit = self.signins.acquire().await.ok();
+                saml::open(
+                    &self.endpoints,
+                    &self.http,
+                    &self.saml,
+                    open,
+                    self.requester,
+                )
+                .await
+                .map(Response::SamlOpen)
+                .map_err(|e| e.to_protocol())
+            }
         }
     }
 
@@ -173,7 +267,7 @@ impl Service {
     ) -> Result<OpenConsoleOk, HostError> {
         // A closed semaphore is impossible (never closed); waiting is the bound.
         let _permit = self.signins.acquire().await.ok();
-        let config = AwsConfig::load().await?;
+        let config = self.config().await?;
         let plan = config.plan(&open.profile)?;
         // Checked before any STS call: a refused region, service or destination costs nothing.
         let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
@@ -187,6 +281,7 @@ impl Service {
             requester,
             mfa: &self.mfa,
             mfa_code: open.mfa_code.as_deref(),
+            password: open.password.as_deref(),
         };
         let session = credentials::obtain(&plan, &ctx).await?;
         let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;

@@ -39,11 +39,48 @@ fn hello_reports_version_and_capabilities() {
             "open_console",
             "open_in_browser",
             "open_tab_result",
-            "sso_login"
+            "sso_login",
+            "saml_roles",
+            "saml_open",
+            "sso_sync"
         ])
     );
     let (code, stderr) = host.finish();
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_running_host_reads_the_config_again_once_it_changes() {
+    let mut host = HostEnv::new(CONFIG).spawn();
+    let names = |reply: &serde_json::Value| -> Vec<String> {
+        reply["ok"]["profiles"]
+            .as_array()
+            .expect("profiles")
+            .iter()
+            .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let before = names(&host.request(1, "list_profiles", json!({})));
+    assert_eq!(before, ["base", "loop-a", "loop-b", "prod"]);
+    // Unchanged files are not parsed again, but any edit is seen by the next request.
+    assert_eq!(names(&host.request(2, "list_profiles", json!({}))), before);
+    let config = host.home_path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(
+        "\n[profile added]\nrole_arn = arn:aws:iam::222222222222:role/Dev\nsource_profile = base\n",
+    );
+    std::fs::write(&config, text).expect("edit");
+    assert!(names(&host.request(3, "list_profiles", json!({}))).contains(&"added".to_owned()));
+    // Even an edit that keeps the file's size.
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("[profile prod]", "[profile prxd]");
+    std::fs::write(&config, text).expect("edit");
+    let after = names(&host.request(4, "list_profiles", json!({})));
+    assert!(
+        after.contains(&"prxd".to_owned()) && !after.contains(&"prod".to_owned()),
+        "{after:?}"
+    );
 }
 
 #[test]

@@ -51,6 +51,18 @@ pub enum ErrorCode {
     BrowserApiFailed,
     /// An IAM Identity Center profile has no usable token: sign in (`sso_login`) and retry.
     SsoLoginRequired,
+    /// A SAML assertion has expired, or the host no longer holds it (it restarted): sign in
+    /// at the identity provider again.
+    SamlExpired,
+    /// A SAML response roleport cannot use: not base64 / XML, encrypted, a failure status, or
+    /// no AWS role in it.
+    SamlInvalid,
+    /// A Cognito profile needs its user's password (none stored, or Cognito refused the one
+    /// typed): ask the person and send `open_console` again with `password`.
+    PasswordRequired,
+    /// The host took longer than the request's time limit to answer (set by the extension,
+    /// which then closes the port so that the next request starts a fresh host).
+    HostTimeout,
 }
 
 impl ErrorCode {
@@ -78,6 +90,10 @@ impl ErrorCode {
         ErrorCode::MfaInvalid,
         ErrorCode::BrowserApiFailed,
         ErrorCode::SsoLoginRequired,
+        ErrorCode::SamlExpired,
+        ErrorCode::SamlInvalid,
+        ErrorCode::PasswordRequired,
+        ErrorCode::HostTimeout,
     ];
 
     /// The code as it appears on the wire.
@@ -105,6 +121,10 @@ impl ErrorCode {
             ErrorCode::MfaInvalid => "mfa_invalid",
             ErrorCode::BrowserApiFailed => "browser_api_failed",
             ErrorCode::SsoLoginRequired => "sso_login_required",
+            ErrorCode::SamlExpired => "saml_expired",
+            ErrorCode::SamlInvalid => "saml_invalid",
+            ErrorCode::PasswordRequired => "password_required",
+            ErrorCode::HostTimeout => "host_timeout",
         }
     }
 }

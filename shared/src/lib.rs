@@ -6,16 +6,20 @@
 #![deny(missing_docs)]
 
 mod appearance;
+mod discovery;
 mod error;
 mod message;
+mod saml;
 
 pub use appearance::{Appearance, Color, Icon};
+pub use discovery::{SsoSync, SsoSyncProgress, SsoSynced, SyncedLogin};
 pub use error::{ErrorCode, ProtocolError};
 pub use message::{
     Browser, Envelope, Event, EventFrame, Hello, HelloOk, OpenConsole, OpenConsoleOk, OpenTab,
     OpenTabResult, OpenedInBrowser, OpenedTab, Outcome, Place, ProfileKind, ProfileList,
     ProfileSummary, Reply, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoLogin, TabOutcome,
 };
+pub use saml::{SamlOpen, SamlRole, SamlRoleList, SamlRoles};
 
 /// The protocol version this build speaks. Carried as `v` in every frame.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -23,9 +27,11 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest frame the host sends to the browser: the browsers' own limit for host → extension.
 pub const MAX_FRAME_TO_BROWSER: usize = 1024 * 1024;
 
-/// Largest frame the host accepts from the browser. Requests are small; anything bigger is
-/// a bug or an attack, and is refused before it is buffered.
-pub const MAX_FRAME_FROM_BROWSER: usize = 64 * 1024;
+/// Largest frame the host accepts from the browser. Requests are small except `saml_roles`,
+/// which carries a signed SAML response (an identity provider that grants hundreds of roles
+/// sends tens of kilobytes); anything bigger is a bug or an attack, and is refused before it
+/// is buffered.
+pub const MAX_FRAME_FROM_BROWSER: usize = 256 * 1024;
 
 /// The name under which the native host is registered with every browser.
 pub const NATIVE_HOST_NAME: &str = "dev.roleport.host";

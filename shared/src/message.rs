@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::discovery::{SsoSync, SsoSyncProgress, SsoSynced};
+use crate::saml::{SamlOpen, SamlRoleList, SamlRoles};
 use crate::{Appearance, ProtocolError, PROTOCOL_VERSION};
 
 /// A request with its envelope: protocol version and the id its reply will carry.
@@ -51,6 +53,14 @@ pub enum Request {
     /// From the extension: sign in to the IAM Identity Center login of an SSO profile (the
     /// device flow; the host sends `sso_device_code` when the code is ready).
     SsoLogin(SsoLogin),
+    /// From the extension: the SAML response an identity provider posted to AWS; the host
+    /// keeps it and answers with its roles and a handle.
+    SamlRoles(SamlRoles),
+    /// From the extension: sign in as one role of a `saml_roles` answer (AssumeRoleWithSAML).
+    SamlOpen(SamlOpen),
+    /// From the extension: discover every account and role of the IAM Identity Center logins
+    /// (`sso_sync_progress` events while it runs).
+    SsoSync(SsoSync),
 }
 
 impl Request {
@@ -62,6 +72,9 @@ impl Request {
         "open_in_browser",
         "open_tab_result",
         "sso_login",
+        "saml_roles",
+        "saml_open",
+        "sso_sync",
     ];
 
     /// This request's `type` on the wire.
@@ -73,6 +86,9 @@ impl Request {
             Request::OpenInBrowser(_) => "open_in_browser",
             Request::OpenTabResult(_) => "open_tab_result",
             Request::SsoLogin(_) => "sso_login",
+            Request::SamlRoles(_) => "saml_roles",
+            Request::SamlOpen(_) => "saml_open",
+            Request::SsoSync(_) => "sso_sync",
         }
     }
 }
@@ -87,7 +103,8 @@ pub struct Hello {
 }
 
 /// `open_console` and `open_in_browser`: which profile, and optionally where in the console.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` hides `password` (and `mfa_code`), so a logged request shows no secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenConsole {
     /// Profile name as in `~/.aws/config`.
     pub profile: String,
@@ -104,6 +121,24 @@ pub struct OpenConsole {
     /// The current code of the profile's MFA device, sent after an `mfa_required` error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_code: Option<String>,
+    /// A Cognito profile's password, sent after a `password_required` error. The host uses
+    /// it for one sign-in and keeps it nowhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for OpenConsole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("OpenConsole")
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("destination", &self.destination)
+            .field("mfa_code", &hidden(&self.mfa_code))
+            .field("password", &hidden(&self.password))
+            .finish()
+    }
 }
 
 /// `sso_login`: the SSO profile whose login to sign in to.
@@ -180,6 +215,12 @@ pub enum Response {
     OpenTabResult,
     /// Answer to `sso_login`: signed in, the token is stored.
     SsoLogin(SsoLoggedIn),
+    /// Answer to `sso_sync`: what each login's sync found.
+    SsoSync(SsoSynced),
+    /// Answer to `saml_roles`: the assertion's roles and its handle.
+    SamlRoles(SamlRoleList),
+    /// Answer to `saml_open`: as `open_console`'s, `profile` being the role's `name`.
+    SamlOpen(OpenConsoleOk),
 }
 
 /// The host's side of the handshake.
@@ -216,6 +257,17 @@ pub struct ProfileSummary {
     /// The profile's `region`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The account's name, when known (IAM Identity Center discovery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// Not in `~/.aws/config`: a role found by `sso_sync` (`roleport sso sync`), named
+    /// `<account>/<role>`; it opens like a configured SSO profile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discovered: bool,
+    /// `roleport_tags` (`key=value` each): the role's session tags, which the popup's search
+    /// also matches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Container / tab-group colour and icon.
     #[serde(flatten)]
     pub appearance: Appearance,
@@ -233,6 +285,8 @@ pub enum ProfileKind {
     CredentialProcess,
     /// IAM Identity Center (`sso_session` or `sso_start_url`).
     Sso,
+    /// A Cognito user pool + identity pool (`roleport_cognito_*` keys).
+    Cognito,
 }
 
 /// Answer to `open_console`: the one-time sign-in URL and how to show its tab.
@@ -373,17 +427,21 @@ pub enum Event {
     /// An `sso_login` is waiting for the person: open the verification page in a normal tab
     /// (it is the identity provider's page, not an account's console). No answer.
     SsoDeviceCode(SsoDeviceCode),
+    /// A running `sso_sync` moved on. No answer.
+    SsoSyncProgress(SsoSyncProgress),
 }
 
 impl Event {
     /// Every event name, as on the wire.
-    pub const NAMES: &'static [&'static str] = &["open_tab", "sso_device_code"];
+    pub const NAMES: &'static [&'static str] =
+        &["open_tab", "sso_device_code", "sso_sync_progress"];
 
     /// This event's name on the wire.
     pub fn name(&self) -> &'static str {
         match self {
             Event::OpenTab(_) => "open_tab",
             Event::SsoDeviceCode(_) => "sso_device_code",
+            Event::SsoSyncProgress(_) => "sso_sync_progress",
         }
     }
 }
@@ -415,220 +473,5 @@ pub struct OpenTab {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Color, ErrorCode, Icon};
-    use serde_json::json;
-
-    #[test]
-    fn request_type_sits_beside_envelope_fields() {
-        let env = Envelope::new(
-            7,
-            Request::OpenConsole(OpenConsole {
-                profile: "prod".into(),
-                ..OpenConsole::default()
-            }),
-        );
-        let json = serde_json::to_value(&env).expect("serialises");
-        assert_eq!(
-            json,
-            json!({"v": 1, "id": 7, "type": "open_console", "profile": "prod"})
-        );
-        assert_eq!(
-            serde_json::from_value::<Envelope>(json).expect("parses"),
-            env
-        );
-    }
-
-    #[test]
-    fn unit_request_needs_only_its_type() {
-        let env: Envelope =
-            serde_json::from_str(r#"{"v":1,"id":1,"type":"list_profiles"}"#).expect("parses");
-        assert_eq!(env.request, Request::ListProfiles);
-    }
-
-    #[test]
-    fn reply_carries_ok_or_err() {
-        let ok = Reply::ok(
-            3,
-            Response::ListProfiles(ProfileList {
-                profiles: vec![ProfileSummary {
-                    name: "dev".into(),
-                    kind: ProfileKind::StaticKeys,
-                    account_id: None,
-                    role: None,
-                    region: None,
-                    appearance: Appearance {
-                        color: Color::Blue,
-                        icon: Icon::Tree,
-                    },
-                }],
-            }),
-        );
-        assert_eq!(
-            serde_json::to_value(&ok).expect("serialises"),
-            json!({"v":1,"id":3,"ok":{"type":"list_profiles","profiles":[
-                {"name":"dev","kind":"static_keys","color":"blue","icon":"tree"}]}})
-        );
-        let err = Reply::err(None, ProtocolError::new(ErrorCode::BadFrame, "m", "h"));
-        let value = serde_json::to_value(&err).expect("serialises");
-        assert_eq!(
-            value,
-            json!({"v":1,"id":null,"err":{"code":"bad_frame","message":"m","hint":"h"}})
-        );
-        assert_eq!(serde_json::from_value::<Reply>(value).expect("parses"), err);
-    }
-
-    #[test]
-    fn type_names_match_serde_tags() {
-        let all = [
-            Request::Hello(Hello {
-                client: "c".into(),
-                version: "1".into(),
-            }),
-            Request::ListProfiles,
-            Request::OpenConsole(OpenConsole {
-                profile: "p".into(),
-                ..OpenConsole::default()
-            }),
-            Request::OpenInBrowser(OpenConsole {
-                profile: "p".into(),
-                service: Some("ec2".into()),
-                ..OpenConsole::default()
-            }),
-            Request::OpenTabResult(OpenTabResult {
-                event_id: 1,
-                outcome: TabOutcome::Ok(OpenedTab {
-                    profile: "p".into(),
-                    tab_id: 2,
-                    place: Place::Group(3),
-                    notices: Vec::new(),
-                }),
-            }),
-            Request::SsoLogin(SsoLogin {
-                profile: "p".into(),
-            }),
-        ];
-        assert_eq!(all.len(), Request::TYPES.len());
-        for (req, name) in all.iter().zip(Request::TYPES) {
-            let json = serde_json::to_value(req).expect("serialises");
-            assert_eq!(json["type"], *name);
-            assert_eq!(req.type_name(), *name);
-        }
-    }
-
-    #[test]
-    fn events_carry_their_name_beside_v_and_round_trip() {
-        let event = EventFrame::new(Event::OpenTab(OpenTab {
-            event_id: 4,
-            console: OpenConsoleOk {
-                profile: "prod".into(),
-                url: "https://signin.example/federation?Action=login".into(),
-                account_id: Some("111111111111".into()),
-                role: None,
-                expires_at: None,
-                notices: Vec::new(),
-                appearance: Appearance {
-                    color: Color::Red,
-                    icon: Icon::Fence,
-                },
-            },
-        }));
-        let value = serde_json::to_value(&event).expect("serialises");
-        assert_eq!(
-            value,
-            json!({"v": 1, "event": "open_tab", "event_id": 4, "profile": "prod",
-                   "url": "https://signin.example/federation?Action=login",
-                   "account_id": "111111111111", "color": "red", "icon": "fence"})
-        );
-        assert_eq!(
-            serde_json::from_value::<EventFrame>(value).expect("parses"),
-            event
-        );
-        assert_eq!(Event::NAMES[0], event.event.name());
-        let code = Event::SsoDeviceCode(SsoDeviceCode {
-            event_id: 5,
-            profile: "sso".into(),
-            user_code: "ABCD-EFGH".into(),
-            verification_uri_complete: "https://d-1.awsapps.com/start/#/device?user_code=ABCD-EFGH"
-                .into(),
-            expires_in: 600,
-        });
-        assert_eq!(Event::NAMES[1], code.name());
-        assert_eq!(
-            serde_json::to_value(EventFrame::new(code)).expect("serialises")["event"],
-            "sso_device_code"
-        );
-        // An event is never mistaken for a reply, nor a reply for an event.
-        let reply = json!({"v": 1, "id": 1, "ok": {"type": "open_tab_result"}});
-        assert!(serde_json::from_value::<EventFrame>(reply.clone()).is_err());
-        assert!(serde_json::from_value::<Reply>(serde_json::to_value(&event).expect("v")).is_err());
-        assert!(serde_json::from_value::<Reply>(reply).is_ok());
-    }
-
-    #[test]
-    fn open_tab_result_carries_ok_or_err_beside_its_type() {
-        let ok: Envelope = serde_json::from_value(json!({"v": 1, "id": 9, "type": "open_tab_result",
-            "event_id": 4, "ok": {"profile": "prod", "tab_id": 7, "container": "firefox-container-2"}}))
-        .expect("parses");
-        assert_eq!(
-            ok.request,
-            Request::OpenTabResult(OpenTabResult {
-                event_id: 4,
-                outcome: TabOutcome::Ok(OpenedTab {
-                    profile: "prod".into(),
-                    tab_id: 7,
-                    place: Place::Container("firefox-container-2".into()),
-                    notices: Vec::new(),
-                }),
-            })
-        );
-        let err = Envelope::new(
-            10,
-            Request::OpenTabResult(OpenTabResult {
-                event_id: 5,
-                outcome: TabOutcome::Err(ProtocolError::new(ErrorCode::BrowserApiFailed, "m", "h")),
-            }),
-        );
-        let value = serde_json::to_value(&err).expect("serialises");
-        assert_eq!(
-            value,
-            json!({"v": 1, "id": 10, "type": "open_tab_result", "event_id": 5,
-                   "err": {"code": "browser_api_failed", "message": "m", "hint": "h"}})
-        );
-        assert_eq!(
-            serde_json::from_value::<Envelope>(value).expect("parses"),
-            err
-        );
-        let answer = Reply::ok(10, Response::OpenTabResult);
-        assert_eq!(
-            serde_json::to_value(&answer).expect("serialises"),
-            json!({"v": 1, "id": 10, "ok": {"type": "open_tab_result"}})
-        );
-    }
-
-    #[test]
-    fn opened_in_browser_flattens_the_tab_and_has_no_url() {
-        let ok = Response::OpenInBrowser(OpenedInBrowser {
-            browser: Browser::Chromium,
-            tab: OpenedTab {
-                profile: "prod".into(),
-                tab_id: 3,
-                place: Place::Group(8),
-                notices: Vec::new(),
-            },
-            account_id: Some("111111111111".into()),
-            role: Some("Admin".into()),
-        });
-        let value = serde_json::to_value(&ok).expect("serialises");
-        assert_eq!(
-            value,
-            json!({"type": "open_in_browser", "browser": "chromium", "profile": "prod",
-                   "tab_id": 3, "group": 8, "account_id": "111111111111", "role": "Admin"})
-        );
-        assert_eq!(
-            serde_json::from_value::<Response>(value).expect("parses"),
-            ok
-        );
-    }
-}
+#[path = "message_tests.rs"]
+mod tests;

@@ -3,6 +3,7 @@
 
     tests/.venv/bin/python tests/aws/awsemu.py [--seed demo|none]
         [--console-host console.fakeaws.test] [--signin-host signin.fakeaws.test]
+        [--idp-host idp.fakeaws.test]
 
 Prints exactly one JSON line on stdout once everything is ready (see README.md),
 then serves until SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof).
@@ -34,6 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", choices=["demo", "none"], default="demo")
     p.add_argument("--console-host", default="console.fakeaws.test")
     p.add_argument("--signin-host", default="signin.fakeaws.test")
+    p.add_argument("--idp-host", default="idp.fakeaws.test", help="the stub SAML identity provider")
     p.add_argument(
         "--exit-on-stdin-eof",
         action="store_true",
@@ -110,22 +112,36 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_api import recorder
     from moto.server import ThreadedMotoServer
 
+    import emu_cognito
     import emu_moto
+    import emu_saml
     from emu_federation import Clock, Federation
     from emu_http import StubServer
-    from emu_seed import seed_demo
+    from emu_seed import _client, seed_demo
     from emu_sso import Sso, SsoServer, make_assume_role
 
     emu_moto.install()
+    emu_cognito.install()
+    emu_saml.install()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     moto_url = "http://%s:%d" % moto.get_host_and_port()
 
     seeded = seed_demo(moto_url) if args.seed == "demo" else {"user": None, "roles": {}}
+    if args.seed == "demo":
+        seeded["cognito"] = emu_cognito.seed(
+            moto_url, lambda service, account: _client(service, moto_url, account)
+        )
+    if args.seed == "demo":
+        # SAML sign-in (emu_saml.py): a provider in each demo role's account, trusted by the role.
+        seeded["saml"] = emu_saml.seed(
+            lambda service, account: _client(service, moto_url, account), seeded["roles"]
+        )
     recorder.reset_recording()  # tests see their own traffic, not the seeding
 
     federation = Federation(Clock(), make_caller_identity(moto_url))
-    stub = StubServer(federation, args.signin_host, args.console_host)
+    stub = StubServer(federation, args.signin_host, args.console_host, args.idp_host)
+    stub.idp = emu_saml.Idp({k: v for k, v in seeded["roles"].items() if k in ("prod", "dev", "audit")})
     if stub.cookie_domain and not (
         stub.signin_host == stub.cookie_domain or stub.signin_host.endswith("." + stub.cookie_domain)
     ):
@@ -157,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         "signin": f"{stub.signin_origin()}/federation",
         "console": f"{stub.console_origin()}/",
         "sso": sso.origin(),
+        "idp": f"{stub.idp_origin()}{emu_saml.IDP_PATH}",
         **seeded,
     }
     stdout.write(json.dumps(line, separators=(",", ":")) + "\n")

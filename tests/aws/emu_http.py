@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import emu_moto
 import emu_totp
 import emu_pages
+import emu_saml
 from emu_federation import Federation, Refused
 
 log = logging.getLogger("awsemu.http")
@@ -65,11 +66,16 @@ def parse_session(raw: str) -> dict:
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, federation: Federation, signin_host: str, console_host: str):
+    def __init__(
+        self, federation: Federation, signin_host: str, console_host: str,
+        idp_host: str = "idp.fakeaws.test",
+    ):
         super().__init__(("127.0.0.1", 0), Handler)
         self.federation = federation
         self.signin_host = signin_host.lower()
         self.console_host = console_host.lower()
+        self.idp_host = idp_host.lower()
+        self.idp = emu_saml.Idp({})  # awsemu gives it the seeded roles
         self.port = self.server_address[1]
         self.cookie_domain = cookie_domain(self.console_host)
 
@@ -78,6 +84,9 @@ class StubServer(ThreadingHTTPServer):
 
     def signin_origin(self) -> str:
         return f"http://{self.signin_host}:{self.port}"
+
+    def idp_origin(self) -> str:
+        return f"http://{self.idp_host}:{self.port}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -160,6 +169,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._federation()
             if path in ("/oauth", "/logout!doLogout"):
                 return self._logout()
+            if path == emu_saml.IDP_PATH and self._host() == self.server.idp_host:
+                return self._idp_sign_on()
+            if path == "/saml" and self.command == "POST" and self._host() == self.server.signin_host:
+                return self._saml_chooser()
             # Like the real console host, every other path on it is a console page.
             if self._host() == self.server.console_host:
                 return self._console()
@@ -180,6 +193,11 @@ class Handler(BaseHTTPRequestHandler):
             if device is None:
                 return self._json(404, {"error": f"no virtual MFA device {serial}"})
             return self._json(200, {"code": emu_totp.code(device.base32_string_seed)})
+        if path == "/_stub/saml/issue" and self.command == "GET":
+            # What the IdP page would post, for clients that cannot load the page.
+            return self._json(200, {"saml_response": self.server.idp.issue(self._params())})
+        if path == "/_stub/saml/responses" and self.command == "GET":
+            return self._json(200, {"responses": self.server.idp.snapshot()})
         if path == "/_stub/advance" and self.command == "POST":
             try:
                 seconds = float(self._params().get("seconds", ""))
@@ -272,6 +290,19 @@ class Handler(BaseHTTPRequestHandler):
         self._html(
             200, emu_pages.signed_out("logged out"), {"Set-Cookie": self._set_cookie("", clear=True)}
         )
+
+    # --- SAML: the stub identity provider and AWS's /saml role chooser ----------------
+
+    def _idp_sign_on(self) -> None:
+        response = self.server.idp.issue(self._params())
+        self._html(200, emu_saml.idp_page(f"{self.server.signin_origin()}/saml", response))
+
+    def _saml_chooser(self) -> None:
+        try:
+            pairs = emu_saml.read(self._params().get("SAMLResponse", "")).pairs
+        except emu_saml.Invalid as err:
+            return self._html(400, emu_pages.error(str(err)))
+        self._html(200, emu_saml.chooser_page(pairs))
 
     # --- fake console ----------------------------------------------------------
 

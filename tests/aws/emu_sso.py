@@ -41,6 +41,7 @@ log = logging.getLogger("awsemu.sso")
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
 DEFAULT_PAGE = 20  # the portal's page size when max_result is not sent
+MAX_PAGE = 100  # the models' range for maxResults
 USER = "alice"  # the person who signs in to the portal
 
 
@@ -122,6 +123,8 @@ class Sso:
         self.token_ttl = 3600
         self.force_slow_down = 0  # the next N device-code polls answer SlowDownException
         self.rate_limit: float | None = None  # portal requests per second per token
+        self.retry_after: int | None = None  # seconds sent in Retry-After with each 429
+        self.fail_next = 0  # the next N portal calls answer 500 InternalServerException
         self.hits: dict[str, list[float]] = {}
         self.requests: list[dict] = []
 
@@ -237,6 +240,9 @@ class Sso:
         if token is None or token.expires_at <= self.now():
             raise ApiError("UnauthorizedException", 401, "Session token not found or invalid")
         now = self.now()
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise ApiError("InternalServerException", 500, "Internal failure (injected by the test)")
         if self.rate_limit is not None:
             window = [t for t in self.hits.get(bearer, []) if now - t < 1.0]
             if len(window) >= self.rate_limit:
@@ -256,8 +262,8 @@ class Sso:
             size = int(query.get("max_result", DEFAULT_PAGE))
         except ValueError:
             raise ApiError("InvalidRequestException", 400, "Invalid maxResults") from None
-        if size < 1:
-            raise ApiError("InvalidRequestException", 400, "maxResults must be at least 1")
+        if not 1 <= size <= MAX_PAGE:
+            raise ApiError("InvalidRequestException", 400, f"maxResults must be 1..{MAX_PAGE}")
         page = items[start : start + size]
         more = start + size < len(items)
         return page, (base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None)
@@ -456,7 +462,10 @@ class SsoHandler(BaseHTTPRequestHandler):
                 payload = {"__type": err.shape, "error": err.oauth_error, "error_description": err.message}
             else:
                 payload = {"__type": err.shape, "message": err.message}
-            return self._json(err.status, payload, {"x-amzn-ErrorType": err.shape})
+            headers = {"x-amzn-ErrorType": err.shape}
+            if err.status == 429 and sso.retry_after is not None:
+                headers["Retry-After"] = str(sso.retry_after)
+            return self._json(err.status, payload, headers)
         entry["status"] = 200
         sso.record(entry)
         if answer is None:
@@ -504,14 +513,17 @@ class SsoHandler(BaseHTTPRequestHandler):
                         t.expires_at, count = now, count + 1
                 return self._json(200, {"expired": count})
             if route == ("POST", "/_sso/settings"):
-                for key in ("interval", "device_ttl", "token_ttl", "force_slow_down"):
+                for key in ("interval", "device_ttl", "token_ttl", "force_slow_down", "fail_next"):
                     if key in q:
                         setattr(sso, key, int(q[key]))
                 if "rate_limit" in q:
                     sso.rate_limit = float(q["rate_limit"]) if q["rate_limit"] else None
+                if "retry_after" in q:
+                    sso.retry_after = int(q["retry_after"]) if q["retry_after"] else None
                 return self._json(200, {"interval": sso.interval, "device_ttl": sso.device_ttl,
                                         "token_ttl": sso.token_ttl, "force_slow_down": sso.force_slow_down,
-                                        "rate_limit": sso.rate_limit})
+                                        "rate_limit": sso.rate_limit, "retry_after": sso.retry_after,
+                                        "fail_next": sso.fail_next})
             if route == ("POST", "/_sso/advance"):
                 sso.offset += float(q.get("seconds", "0"))
                 return self._json(200, {"now": sso.now()})

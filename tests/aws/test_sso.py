@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 import boto3
@@ -186,6 +187,45 @@ def test_rate_limit_answers_429(fresh_emu):
     with pytest.raises(sso.exceptions.TooManyRequestsException):
         for _ in range(5):
             sso.list_accounts(accessToken=token["accessToken"])
+
+
+def test_throttling_answers_carry_retry_after_when_set(fresh_emu):
+    _, token = device_login(fresh_emu)
+    control(fresh_emu, "POST", "settings", rate_limit=1, retry_after=2)
+    sso = client(fresh_emu, "sso")
+    sso.list_accounts(accessToken=token["accessToken"])
+    with pytest.raises(sso.exceptions.TooManyRequestsException) as caught:
+        sso.list_accounts(accessToken=token["accessToken"])
+    headers = caught.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["retry-after"] == "2"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_injected_server_errors_are_500_then_recover(fresh_emu):
+    _, token = device_login(fresh_emu)
+    control(fresh_emu, "POST", "settings", fail_next=2)
+    sso = boto3.client("sso", endpoint_url=fresh_emu.info["sso"], region_name="us-east-1",
+                       config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    for _ in range(2):
+        with pytest.raises(sso.exceptions.ClientError) as caught:
+            sso.list_accounts(accessToken=token["accessToken"])
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert caught.value.response["Error"]["Code"] == "InternalServerException"
+    assert sso.list_accounts(accessToken=token["accessToken"])["accountList"]
+
+
+def test_page_size_is_limited_as_in_the_model(fresh_emu):
+    _, token = device_login(fresh_emu)
+    control(fresh_emu, "POST", "seed", accounts=150, roles=1)
+    sso = client(fresh_emu, "sso")
+    page = sso.list_accounts(accessToken=token["accessToken"], maxResults=100)
+    assert len(page["accountList"]) == 100 and "nextToken" in page
+    # botocore itself refuses 101 (the model's range), so send it raw.
+    req = urllib.request.Request(f"{fresh_emu.info['sso']}/assignment/accounts?max_result=101",
+                                 headers={"x-amz-sso_bearer_token": token["accessToken"]})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(req, timeout=10)
+    assert caught.value.code == 400
 
 
 def test_clock_advance_expires_tokens_and_device_codes(fresh_emu):

@@ -11,7 +11,7 @@ import { Builder, By } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import {
   makeHome, browserEnv, roleport, cleanup, eventually,
-  EXTENSION_DIR, CHROMIUM_ID, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST,
+  EXTENSION_DIR, CHROMIUM_ID, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST, IDP_HOST,
 } from './harness.mjs';
 
 /** The fixed moz-extension:// origin (pref `extensions.webextensions.uuids`). */
@@ -19,9 +19,10 @@ export const FIREFOX_UUID = '6a1c3f0e-2b4d-4e8a-9c1f-0d5e7b3a9f21';
 export const FIREFOX_POPUP = `moz-extension://${FIREFOX_UUID}/popup.html`;
 export const CHROMIUM_POPUP = `chrome-extension://${CHROMIUM_ID}/popup.html`;
 
-/** Chromium with the extension; `register: false` leaves the host unregistered. */
-export async function launchChromium(aws, { register = true } = {}) {
-  const home = makeHome(aws);
+/** Chromium with the extension; `register: false` leaves the host unregistered; `extraConfig`
+ * is appended to the HOME's ~/.aws/config. */
+export async function launchChromium(aws, { register = true, extensionDir = EXTENSION_DIR, extraConfig = '' } = {}) {
+  const home = makeHome(aws, { extraConfig });
   const udd = mkdtempSync(join(tmpdir(), 'roleport-chromium-'));
   const env = browserEnv(aws, home);
   if (register) roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
@@ -30,7 +31,7 @@ export async function launchChromium(aws, { register = true } = {}) {
     headless: true,
     env,
     args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`,
+      `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`,
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
@@ -69,15 +70,15 @@ export async function groupOf(worker, page) {
 }
 
 /** Firefox ESR with the extension as a temporary add-on and the host registered in HOME. */
-export async function launchFirefox(aws) {
-  const home = makeHome(aws);
+export async function launchFirefox(aws, { extensionDir = EXTENSION_DIR, extraConfig = '' } = {}) {
+  const home = makeHome(aws, { extraConfig });
   const env = browserEnv(aws, home);
   roleport(['host', 'install', '--browser', 'firefox'], env);
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
     .addArguments('-headless')
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }))
-    .setPreference('network.dns.localDomains', `${SIGNIN_HOST},${CONSOLE_HOST}`)
+    .setPreference('network.dns.localDomains', `${SIGNIN_HOST},${CONSOLE_HOST},${IDP_HOST}`)
     .setPreference('browser.shell.checkDefaultBrowser', false)
     .setPreference('datareporting.policy.dataSubmissionEnabled', false);
   const geckodriver = process.env.GECKODRIVER_BIN ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
@@ -86,7 +87,7 @@ export async function launchFirefox(aws) {
     .setEnvironment(env);
   const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
   try {
-    await driver.installAddon(EXTENSION_DIR, true);
+    await driver.installAddon(extensionDir, true);
   } catch (e) {
     await driver.quit();
     throw e;

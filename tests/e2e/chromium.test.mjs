@@ -3,17 +3,20 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAws, roleport, assertNoCredentialsInFrames, eventually, HOST_BIN } from './harness.mjs';
+import {
+  startAws, roleport, assertNoCredentialsInFrames, eventually, ssoSignedIn, extensionForStubs, cleanup, HOST_BIN, CHROMIUM_ID,
+} from './harness.mjs';
 import { launchChromium, chromiumConsoleTab, groupOf, CHROMIUM_POPUP } from './browsers.mjs';
 
 let aws;
-before(async () => { aws = await startAws(); });
-after(() => aws?.stop());
+let extensionDir;
+before(async () => { aws = await startAws(); extensionDir = extensionForStubs(); });
+after(() => { aws?.stop(); cleanup(extensionDir); });
 
 async function launch(options) {
-  const b = await launchChromium(aws, options);
+  const b = await launchChromium(aws, { extensionDir, ...options });
   b.popup = await b.context.newPage();
   await b.popup.goto(CHROMIUM_POPUP);
   return b;
@@ -70,6 +73,73 @@ test('without the host registered, the popup says how to fix it', async () => {
     await b.done();
   }
 });
+
+test('without the host, role profiles listed before become AWS Switch Role links', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="prod"]').waitFor({ timeout: 15000 });
+    // The host goes away: unregistered, and its process killed.
+    rmSync(join(b.udd, 'NativeMessagingHosts'), { recursive: true, force: true });
+    const [pid] = await eventually(() => hostPids(b.home).length === 1 && hostPids(b.home), 'the running host');
+    process.kill(pid, 'SIGKILL');
+    await eventually(() => hostPids(b.home).length === 0, 'no host left');
+    await b.popup.reload();
+    const alert = b.popup.locator('[role="alert"]');
+    await alert.waitFor({ timeout: 15000 });
+    assert.match(await alert.textContent(), /roleport host install/);
+    const link = b.popup.locator('a[data-switch-role="prod"]');
+    await link.waitFor({ timeout: 5000 });
+    const href = new URL(await link.getAttribute('href'));
+    assert.equal(`${href.origin}${href.pathname}`, 'https://signin.aws.amazon.com/switchrole');
+    assert.deepEqual(Object.fromEntries(href.searchParams), {
+      account: '111111111111', roleName: 'Admin', displayName: 'prod', color: 'ff613d' });
+    // Role profiles only: static keys and SSO roles cannot be switched to.
+    assert.equal(await b.popup.locator('a[data-switch-role="alice"]').count(), 0);
+    assert.equal(await b.popup.locator('a[data-switch-role="sso-admin"]').count(), 0);
+  } finally {
+    await b.done();
+  }
+});
+
+test('a hung host: the request times out with host_timeout, the host is ended, the next one starts fresh', async () => {
+  const b = await launchChromium(aws, { register: false, extensionDir });
+  try {
+    // A "host" that reads its requests and never answers.
+    const hang = join(b.home, 'hung-host.sh');
+    writeFileSync(hang, '#!/bin/sh\ncat > /dev/null\n', { mode: 0o755 });
+    const dir = join(b.udd, 'NativeMessagingHosts');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'dev.roleport.host.json'), JSON.stringify({
+      name: 'dev.roleport.host', description: 'hangs', path: hang, type: 'stdio',
+      allowed_origins: [`chrome-extension://${CHROMIUM_ID}/`],
+    }));
+    const popup = await b.context.newPage();
+    await popup.goto(CHROMIUM_POPUP);
+    const alert = popup.locator('[role="alert"]');
+    // The limit is 60 s for list_profiles.
+    await alert.waitFor({ timeout: 90000 });
+    assert.equal(await alert.getAttribute('data-code'), 'host_timeout', await alert.textContent());
+    assert.match(await alert.textContent(), /did not answer list_profiles within 60 s/);
+    // The port was closed, which ends the hung process; a working host serves the next request.
+    await eventually(() => !hungPids(hang).length, 'the hung host ended', 15000);
+    roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', b.udd], b.env);
+    await popup.reload();
+    await popup.locator('[data-profile="prod"]').waitFor({ timeout: 15000 });
+  } finally {
+    await b.done();
+  }
+});
+
+/** Pids of processes running `script`. */
+function hungPids(script) {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script);
+    } catch {
+      return false;
+    }
+  });
+}
 
 test('a host error reaches the popup as a message with a hint', async () => {
   const b = await launch();
@@ -136,6 +206,32 @@ test('MFA: the popup asks for a code, a wrong one is refused, a retry opens, the
     await b.popup.locator('[data-profile="dev-mfa"]').click();
     await consoleTab(b.context, '222222222222');
     assert.equal(await b.popup.locator('input[autocomplete="one-time-code"]').count(), 0, 'no second prompt');
+  } finally {
+    await b.done();
+  }
+});
+
+test('Cognito: the popup asks for the password, asks again after a wrong one, then opens the identity pool role', async () => {
+  const b = await launch();
+  try {
+    await b.popup.locator('[data-profile="cognito"]').click();
+    const field = () => b.popup.locator('input[type="password"]');
+    await field().waitFor({ timeout: 15000 });
+    assert.match(await b.popup.locator('form.mfa label').textContent(), /Cognito password of carol/);
+    await field().fill('Wrong-Password-1');
+    await field().press('Enter');
+    await eventually(async () => /Cognito refused the password/.test(
+      await b.popup.locator('form.mfa label').textContent({ timeout: 500 })), 'the refusal in the prompt');
+    await field().fill(aws.cognito.password);
+    await field().press('Enter');
+    const tab = await consoleTab(b.context, aws.cognito.account_id);
+    assert.equal(await tab.locator('#role').textContent(), 'CognitoUser');
+    assert.deepEqual(await groupOf(b.worker, tab).then((g) => g && { title: g.title, color: g.color }),
+      { title: 'cognito', color: 'orange' });
+    assert.equal(await field().count(), 0, 'the prompt is gone');
+    await assertNoCredentialsInFrames(aws, b.home);
+    const frames = readFileSync(join(b.home, 'frames.jsonl'), 'utf8');
+    assert.ok(!frames.includes(aws.cognito.password), 'the password never comes back from the host');
   } finally {
     await b.done();
   }
@@ -224,6 +320,34 @@ test('SSO: the popup signs in to IAM Identity Center in a normal tab, and approv
     assert.equal(await b.popup.locator('button[data-sso-login]').count(), 0, 'the prompt is gone');
     await assertNoCredentialsInFrames(aws, b.home);
   } finally {
+    await b.done();
+  }
+});
+
+test('SSO sync: the popup lists every account and role of the organisation, and a discovered role opens', async () => {
+  const b = await launch();
+  try {
+    await ssoSignedIn(aws, b.home, { accounts: 20, roles: 2, rateLimit: 5 });
+    const sync = b.popup.locator('button[data-sso-sync]');
+    await sync.click();
+    // Paced under the stub's 5 calls a second, the sync takes seconds: its progress shows.
+    await eventually(async () => /corp: roles of \d+\/20 accounts/.test(
+      await b.popup.locator('[data-sync-status]').textContent({ timeout: 500 })), 'the progress line');
+    await eventually(async () => (await b.popup.locator('[data-sync-status]').textContent({ timeout: 500 }))
+      === 'corp: 20 accounts, 40 roles.', 'the summary', 60000);
+    const row = b.popup.locator('[data-profile="account-0007/ReadOnlyAccess"]');
+    await row.waitFor({ timeout: 15000 });
+    assert.match(await row.textContent(), /account-0007 · 100000000008 · ReadOnlyAccess/);
+    // Typing the account's name finds its roles.
+    await b.popup.locator('input.search').fill('account-0007');
+    assert.equal(await b.popup.locator('[data-profile^="account-0007/"]').count(), 2);
+    await row.click();
+    const tab = await consoleTab(b.context, '100000000008');
+    assert.equal(await tab.locator('#role').textContent(), 'ReadOnlyAccess');
+    assert.equal((await groupOf(b.worker, tab))?.title, 'account-0007/ReadOnlyAccess');
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await fetch(`${aws.sso}/_sso/settings?rate_limit=`, { method: 'POST' });
     await b.done();
   }
 });

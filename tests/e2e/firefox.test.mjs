@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By, Key, until } from 'selenium-webdriver';
-import { startAws, roleport, assertNoCredentialsInFrames, eventually } from './harness.mjs';
+import { startAws, roleport, assertNoCredentialsInFrames, eventually, ssoSignedIn } from './harness.mjs';
 import { launchFirefox, firefoxConsoleTab, containerOf as containerIn, FIREFOX_POPUP } from './browsers.mjs';
 
 const POPUP = FIREFOX_POPUP;
@@ -154,6 +154,45 @@ test('SSO: the popup signs in to IAM Identity Center in a normal tab, and approv
     assert.equal(await b.driver.findElement(By.id('role')).getText(), 'AdministratorAccess');
     const container = await containerOf(b, '100000000002');
     assert.deepEqual({ name: container.name, color: container.color }, { name: 'sso-admin', color: 'purple' });
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});
+
+test('Cognito in the Firefox popup: the typed password opens the identity pool role in its container', async () => {
+  const b = await launch();
+  try {
+    await click(b, 'cognito');
+    const field = await b.driver.wait(until.elementLocated(By.css('input[type="password"]')), 15000);
+    await field.sendKeys(aws.cognito.password, Key.ENTER);
+    await consoleTab(b.driver, aws.cognito.account_id);
+    assert.equal(await b.driver.findElement(By.id('role')).getText(), 'CognitoUser');
+    const container = await containerOf(b, aws.cognito.account_id);
+    assert.deepEqual({ name: container.name, color: container.color }, { name: 'cognito', color: 'orange' });
+    await assertNoCredentialsInFrames(aws, b.home);
+  } finally {
+    await b.done();
+  }
+});
+
+test('SSO sync in the Firefox popup: discovered roles are listed and open in their own containers', async () => {
+  const b = await launch();
+  try {
+    await ssoSignedIn(aws, b.home, { accounts: 12, roles: 2 });
+    await b.driver.switchTo().window(b.popup);
+    const sync = await b.driver.wait(until.elementLocated(By.css('button[data-sso-sync]')), 15000);
+    await sync.click();
+    await eventually(async () => {
+      await b.driver.switchTo().window(b.popup);
+      const status = await b.driver.findElements(By.css('[data-sync-status]'));
+      return status.length && (await status[0].getText()) === 'corp: 12 accounts, 24 roles.';
+    }, 'the summary', 60000);
+    await click(b, 'account-0004/ReadOnlyAccess');
+    await consoleTab(b.driver, '100000000005');
+    assert.equal(await b.driver.findElement(By.id('role')).getText(), 'ReadOnlyAccess');
+    const container = await containerOf(b, '100000000005');
+    assert.equal(container.name, 'account-0004/ReadOnlyAccess');
     await assertNoCredentialsInFrames(aws, b.home);
   } finally {
     await b.done();

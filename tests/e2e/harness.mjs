@@ -3,7 +3,7 @@
 // built extension loaded. Every test gets fresh state; nothing touches the developer's HOME.
 
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, rmSync, readdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,38 @@ export const CHROMIUM_ID = 'jlpkhfceigfphociodglhbfijhdeajmi';
 export const GECKO_ID = 'roleport@roleport.dev';
 export const SIGNIN_HOST = 'signin.fakeaws.test';
 export const CONSOLE_HOST = 'console.fakeaws.test';
+export const IDP_HOST = 'idp.fakeaws.test';
+
+/** A copy of the built extension that treats the stubs as it treats AWS: their sign-in host
+ * for SAML (its listener follows the manifest's sign-in hosts), and their whole domain isolated
+ * per tab group in Chromium. Real builds grant AWS's hosts only. Chromium tests use it, so that
+ * opening several accounts at once behaves as it does on AWS. The copy keeps the key, so the
+ * ids do not change. */
+export function extensionForStubs() {
+  const hosts = [`http://${SIGNIN_HOST}/*`, 'http://*.fakeaws.test/*', 'ws://*.fakeaws.test/*'];
+  const dir = mkdtempSync(join(tmpdir(), 'roleport-ext-'));
+  cpSync(EXTENSION_DIR, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  manifest.host_permissions = [...(manifest.host_permissions ?? []), ...hosts];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** Fails unless some SAML response the stub IdP issued was checked, and none reached a frame
+ * the host sent to the browser (the assertion travels browser → host only). */
+export async function assertNoAssertionInFrames(aws, home) {
+  const frames = readFileSync(join(home, 'frames.jsonl'), 'utf8');
+  if (!frames.includes('"saml_roles"')) throw new Error('canary saw no saml_roles reply: nothing was checked');
+  const url = `http://127.0.0.1:${aws.port}/_stub/saml/responses`;
+  const { responses } = await (await fetch(url)).json();
+  if (responses.length === 0) throw new Error('the stub IdP issued no SAML response');
+  for (const r of responses) {
+    if (frames.includes(r.slice(0, 64)) || frames.includes(encodeURIComponent(r.slice(0, 64)))) {
+      throw new Error('a SAML assertion reached a frame sent to the browser');
+    }
+  }
+  return responses.length;
+}
 
 /** Starts tests/aws/awsemu.py and resolves with its description (ports, seeded user, roles). */
 export async function startAws() {
@@ -61,6 +93,12 @@ export function makeHome(aws, { extraConfig = '' } = {}) {
     'sso_registration_scopes = sso:account:access', '',
     '[profile sso-admin]', 'sso_session = corp', 'sso_account_id = 100000000002',
     'sso_role_name = AdministratorAccess', 'region = us-east-1', 'roleport_color = purple', '',
+    // A Cognito user pool + identity pool (tests/aws/emu_cognito.py): no password stored, so
+    // the popup asks for it; the identity pool's role lives in account 444444444444.
+    '[profile cognito]', 'region = us-east-1', `roleport_cognito_user_pool_id = ${aws.cognito.user_pool_id}`,
+    `roleport_cognito_client_id = ${aws.cognito.client_id}`,
+    `roleport_cognito_identity_pool_id = ${aws.cognito.identity_pool_id}`,
+    `roleport_cognito_username = ${aws.cognito.username}`, 'roleport_color = orange', '',
     extraConfig,
   ].join('\n'));
   return home;
@@ -76,6 +114,8 @@ export function browserEnv(aws, home) {
     AWS_ENDPOINT_URL_STS: aws.moto,
     AWS_ENDPOINT_URL_SSO: aws.sso,
     AWS_ENDPOINT_URL_SSO_OIDC: aws.sso,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY: aws.moto,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: aws.moto,
     AWS_EC2_METADATA_DISABLED: 'true',
     ROLEPORT_SIGNIN_URL: aws.signin,
     ROLEPORT_CONSOLE_URL: aws.console,
@@ -122,6 +162,26 @@ export function hostSocket(env, browser) {
   if (!dir || !existsSync(dir)) return null;
   const name = readdirSync(dir).find((f) => f.startsWith(`${browser}-`) && f.endsWith('.sock'));
   return name ? join(dir, name) : null;
+}
+
+/**
+ * Signs `home` in to the SSO stub's `login` with the real CLI (`roleport sso login`), playing
+ * the person who approves the code, and seeds the stub's organisation with `accounts` ×
+ * `roles`; the next sync is paced at `rateLimit` portal calls a second.
+ */
+export async function ssoSignedIn(aws, home, { login = 'corp', accounts = 20, roles = 2, rateLimit = '' } = {}) {
+  const control = (route) => fetch(`${aws.sso}/_sso/${route}`, { method: 'POST' });
+  await control(`seed?accounts=${accounts}&roles=${roles}`);
+  await control(`settings?rate_limit=${rateLimit}`);
+  const before = new Set((await (await fetch(`${aws.sso}/_sso/devices`)).json()).devices.map((d) => d.user_code));
+  const done = roleportAsync(['sso', 'login', login], browserEnv(aws, home));
+  const code = await eventually(async () => {
+    const { devices } = await (await fetch(`${aws.sso}/_sso/devices`)).json();
+    return devices.find((d) => d.state === 'pending' && !before.has(d.user_code))?.user_code;
+  }, 'the CLI\'s device code');
+  await control(`approve?user_code=${code}`);
+  const { code: status, stderr } = await done;
+  if (status !== 0) throw new Error(`roleport sso login ${login} failed: ${stderr}`);
 }
 
 export function cleanup(...dirs) {

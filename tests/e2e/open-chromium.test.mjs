@@ -7,14 +7,16 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import {
   startAws, makeHome, browserEnv, roleportAsync, assertNoCredentialsInFrames, cleanup, eventually, hostSocket,
+  extensionForStubs,
 } from './harness.mjs';
 import { launchChromium, chromiumConsoleTab, groupOf } from './browsers.mjs';
 
 let aws;
-before(async () => { aws = await startAws(); });
-after(() => aws?.stop());
+let extensionDir;
+before(async () => { aws = await startAws(); extensionDir = extensionForStubs(); });
+after(() => { aws?.stop(); cleanup(extensionDir); });
 
-const launch = () => launchChromium(aws);
+const launch = () => launchChromium(aws, { extensionDir });
 const consoleTab = chromiumConsoleTab;
 
 /** Waits until the browser's host listens: the background opened its port by itself. */

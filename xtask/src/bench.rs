@@ -4,7 +4,11 @@
 //! - criterion micro-benchmarks (`host/benches/micro.rs`), folded from criterion's own files;
 //! - the extension's payload (`dist/extension/`, built fresh);
 //! - the real host driven over native messaging against the emulator
-//!   (`host/benches/process.rs`): idle RSS, callgrind instruction counts, warm clicks, cold path.
+//!   (`host/benches/process.rs`): idle RSS, callgrind instruction counts, warm clicks, cold path;
+//! - `roleport sso sync` of 1,000 accounts × 3 roles at the stub's 10 calls a second
+//!   (`host/benches/discovery.rs`), against the floor that rate sets;
+//! - the browsers (`tests/e2e/bench-browser.mjs`): the popup at 5,000 profiles in Chromium
+//!   (open → interactive, per keystroke) and 10 accounts opened at once vs 1 in both browsers.
 //!
 //! No figure is asserted: the file is for people to read and compare within one run.
 
@@ -15,7 +19,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{deps, dist, sh, wasm};
+use crate::{build, deps, dist, netns, sh, wasm};
 
 /// The criterion groups of `host/benches/micro.rs`, in the order the table shows them.
 const GROUPS: &[&str] = &["profiles_5000", "signin_url", "frame_codec"];
@@ -59,7 +63,13 @@ pub fn run(options: Options) -> Result<()> {
     let micro = micro(options.quick)?;
 
     println!("bench: the host process against the emulator (host/benches/process.rs)");
-    let process = process(options.quick)?;
+    let process = harness("process", options.quick)?;
+
+    println!("bench: SSO discovery against the rate-limited stub (host/benches/discovery.rs)");
+    let discovery = harness("discovery", options.quick)?;
+
+    println!("bench: the browsers (tests/e2e/bench-browser.mjs)");
+    let browsers = browsers(options.quick).unwrap_or_else(|e| format!("Not measured: {e:#}\n"));
 
     let load_end = load_average();
     let mut md = String::new();
@@ -81,6 +91,8 @@ pub fn run(options: Options) -> Result<()> {
     let _ = writeln!(md, "## Extension payload\n\n{payload}");
     let _ = writeln!(md, "## Micro-benchmarks (criterion)\n\n{micro}");
     let _ = writeln!(md, "## The host process\n\n{process}");
+    let _ = writeln!(md, "## IAM Identity Center discovery\n\n{discovery}");
+    let _ = writeln!(md, "## In the browsers\n\n{browsers}");
     let _ = writeln!(md, "{NOT_YET}");
 
     let out = sh::root().join("bench").join("results.md");
@@ -101,9 +113,8 @@ const NOT_YET: &str = "\
   throwaway CA (openssl), and `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `AWS_CA_BUNDLE`,
   `CURL_CA_BUNDLE` all pointing at it; the peers in their own venv under `bench/`; roleport's
   `roleport url` run the same way (TLS included) so the ratio compares like with like.
-  aws-sso-util also needs the IAM Identity Center / OIDC stub, which the emulator lacks.
-- Popup at 5,000 profiles, open 10 accounts vs 1 (real Chromium and Firefox), SSO discovery
-  against a rate-limited stub: need the browser harness (`tests/e2e/`) and the SSO stub.
+  aws-sso-util also needs the IAM Identity Center / OIDC stub (`tests/aws/emu_sso.py` now has
+  it), and the same organisation listed by `aws-sso-util` belongs beside the discovery figure.
 ";
 
 fn machine(md: &mut String, load_start: &str, load_end: &str) {
@@ -151,7 +162,17 @@ fn machine(md: &mut String, load_start: &str, load_end: &str) {
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| format!("not found ({})", sh::rel(&moto)))
     );
-    let _ = writeln!(md, "| browser | none used yet |\n");
+    let version = |program: &str| {
+        sh::probe(Command::new(program).arg("--version"))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| format!("{program}: not found"))
+    };
+    let _ = writeln!(
+        md,
+        "| browsers | {}; {} |\n",
+        version("chromium"),
+        version("firefox-esr")
+    );
 }
 
 fn load_average() -> String {
@@ -401,16 +422,36 @@ fn number_after(json: &str, marker: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
+// ---- the browsers ------------------------------------------------------------------------
+
+/// Popup at 5,000 profiles and 10 opens vs 1: `tests/e2e/bench-browser.mjs` in real Chromium
+/// and Firefox, with the release host, where `*.fakeaws.test` resolves locally.
+fn browsers(quick: bool) -> Result<String> {
+    build::run(build::Options::default())?;
+    let out = sh::target_dir().join("bench").join("browsers.md");
+    std::fs::create_dir_all(out.parent().expect("a parent"))?;
+    let _ = std::fs::remove_file(&out);
+    let node = sh::find_program("node").unwrap_or_else(|| "node".into());
+    let mut cmd = netns::with_test_hosts(&node, &["tests/e2e/bench-browser.mjs"])?;
+    cmd.current_dir(sh::root())
+        .env("SE_OFFLINE", "true")
+        .env("ROLEPORT_BENCH_OUT", &out)
+        .env("BENCH_QUICK", if quick { "1" } else { "0" });
+    sh::run(&mut cmd)?;
+    std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))
+}
+
 // ---- the host process -------------------------------------------------------------------
 
-fn process(quick: bool) -> Result<String> {
-    let out = sh::target_dir().join("bench").join("process.md");
+/// One of the host's harness benches (`host/benches/NAME.rs`): the Markdown it writes.
+fn harness(name: &str, quick: bool) -> Result<String> {
+    let out = sh::target_dir().join("bench").join(format!("{name}.md"));
     std::fs::create_dir_all(out.parent().expect("a parent"))?;
     let _ = std::fs::remove_file(&out);
     let mut cmd = Command::new(sh::cargo());
     cmd.current_dir(sh::root())
         .env("ROLEPORT_BENCH_OUT", &out)
-        .args(["bench", "-p", "roleport", "--bench", "process", "--"]);
+        .args(["bench", "-p", "roleport", "--bench", name, "--"]);
     if quick {
         cmd.arg("--quick");
     }

@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 
 use crate::sh;
 
-const HOSTS: &str = "127.0.0.1 localhost signin.fakeaws.test console.fakeaws.test\n::1 localhost\n";
+const HOSTS: &str =
+    "127.0.0.1 localhost signin.fakeaws.test console.fakeaws.test idp.fakeaws.test\n::1 localhost\n";
 
 /// `program args…` wrapped so that `*.fakeaws.test` names resolve locally.
 pub fn with_test_hosts(program: &Path, args: &[&str]) -> Result<Command> {

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Event, KeyboardEvent};
 
 use super::model::{Model, Msg};
+use super::offline::{self, SwitchRole};
 use super::prefs::{self, Prefs};
 use super::view::View;
 use crate::bindings::{api, call, error_text};
@@ -43,7 +44,7 @@ pub fn start() -> Result<(), JsValue> {
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
     send(app.clone(), first);
-    load_prefs(app.clone());
+    load_stored(app.clone());
     app.view.search.focus()?;
     Ok(())
 }
@@ -134,6 +135,22 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
             }
         })
     };
+    let on_sync_click = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let clicked = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("[data-sso-sync]").ok().flatten());
+            if clicked.is_some() {
+                dispatch(&app, Msg::Sync);
+            }
+        })
+    };
+    app.view
+        .sync_slot
+        .add_event_listener_with_callback("click", on_sync_click.as_ref().unchecked_ref())?;
+    on_sync_click.forget();
     app.view
         .sso_slot
         .add_event_listener_with_callback("click", on_sso_click.as_ref().unchecked_ref())?;
@@ -157,11 +174,22 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
 }
 
 fn dispatch(app: &Rc<App>, msg: Msg) {
-    let before = app.model.borrow().prefs.clone();
+    // Performance marks for `cargo xtask bench` (open → interactive, per keystroke): a few
+    // microseconds each, read back by the benchmark from the page's performance timeline.
+    let keystroke = matches!(msg, Msg::Filter(_));
+    let listed = matches!(msg, Msg::Loaded(Ok(_)));
+    if keystroke {
+        mark("roleport:filter-start");
+    }
+    let before = remembered(&app.model.borrow());
     let request = app.model.borrow_mut().update(msg);
-    let after = app.model.borrow().prefs.clone();
-    if after != before {
-        save_prefs(&after);
+    let after = remembered(&app.model.borrow());
+    if after.0 != before.0 {
+        store(prefs::KEY, &after.0);
+    }
+    // Only a real listing is remembered: an empty one (the host failed) keeps the old links.
+    if after.1 != before.1 && !after.1.is_empty() {
+        store(offline::KEY, &after.1);
     }
     if let Err(e) = app.view.render(&app.model.borrow()) {
         log::warn(&format!(
@@ -169,32 +197,65 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
             error_text(&e).unwrap_or_default()
         ));
     }
+    if keystroke {
+        measure("roleport:filter", "roleport:filter-start");
+    }
+    if listed {
+        mark("roleport:interactive");
+    }
     if let Some(request) = request {
         send(app.clone(), request);
     }
 }
 
-fn load_prefs(app: Rc<App>) {
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+fn measure(name: &str, since: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark(name, since);
+    }
+}
+
+/// What the popup keeps in `storage.local`: favourites and recents, and the role profiles
+/// for the Switch Role links.
+fn remembered(model: &Model) -> (Prefs, Vec<SwitchRole>) {
+    (model.prefs.clone(), offline::from_profiles(&model.profiles))
+}
+
+/// Reads what earlier popups stored.
+fn load_stored(app: Rc<App>) {
     spawn_local(async move {
-        let area = api().storage().local();
-        let stored = call(area.get(&JsValue::from_str(prefs::KEY))).await;
-        let prefs = stored
-            .ok()
-            .and_then(|all| js_sys::Reflect::get(&all, &JsValue::from_str(prefs::KEY)).ok())
-            .filter(|v| !v.is_undefined())
-            .and_then(|v| from_js::<Prefs>(&v, "the popup's stored preferences").ok())
-            .unwrap_or_default();
+        let prefs = stored::<Prefs>(prefs::KEY).await.unwrap_or_default();
         dispatch(&app, Msg::PrefsLoaded(prefs));
+        let roles = stored::<Vec<SwitchRole>>(offline::KEY)
+            .await
+            .unwrap_or_default();
+        dispatch(&app, Msg::OfflineLoaded(roles));
     });
 }
 
-fn save_prefs(prefs: &Prefs) {
+async fn stored<T: DeserializeOwned>(key: &str) -> Option<T> {
+    let all = call(api().storage().local().get(&JsValue::from_str(key)))
+        .await
+        .ok()?;
+    let value = js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok()?;
+    if value.is_undefined() {
+        return None;
+    }
+    from_js(&value, "the popup's stored data").ok()
+}
+
+fn store<T: serde::Serialize>(key: &str, value: &T) {
     let items = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&items, &JsValue::from_str(prefs::KEY), &to_js(prefs));
+    let _ = js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(value));
     spawn_local(async move {
         if let Err(e) = call(api().storage().local().set(&items)).await {
             log::warn(&format!(
-                "cannot save favourites: {}",
+                "cannot save the popup's data: {}",
                 error_text(&e).unwrap_or_default()
             ));
         }
@@ -205,7 +266,14 @@ fn save_prefs(prefs: &Prefs) {
 fn send(app: Rc<App>, request: PopupRequest) {
     spawn_local(async move {
         let msg = match &request {
-            PopupRequest::ListProfiles => Msg::Loaded(ask(&request).await),
+            PopupRequest::ListProfiles { cached } => {
+                let listed = ask(&request).await;
+                // A cached list shows at once; the fresh one follows and replaces it.
+                if *cached && listed.is_ok() {
+                    send(app.clone(), PopupRequest::ListProfiles { cached: false });
+                }
+                Msg::Loaded(listed)
+            }
             PopupRequest::Open { .. } => Msg::Opened(ask(&request).await),
             PopupRequest::OpenMany { .. } => Msg::OpenedMany(ask(&request).await),
             PopupRequest::SsoLogin { profile } => {
@@ -216,8 +284,26 @@ fn send(app: Rc<App>, request: PopupRequest) {
                 let status: Result<SsoStatus, _> = ask(&request).await;
                 Msg::SsoCode(status.ok().and_then(|s| s.user_code))
             }
+            PopupRequest::SsoSync => {
+                poll_sync_progress(app.clone());
+                Msg::Synced(ask(&request).await)
+            }
+            PopupRequest::SsoSyncStatus => Msg::SyncProgress(ask(&request).await.unwrap_or(None)),
+            // The SAML role chooser's requests (`saml.html`); the popup never makes them.
+            PopupRequest::SamlPending { .. } | PopupRequest::SamlOpen { .. } => return,
         };
         dispatch(&app, msg);
+    });
+}
+
+/// While a sync runs, asks the background for its progress a few times a second.
+fn poll_sync_progress(app: Rc<App>) {
+    spawn_local(async move {
+        while app.model.borrow().sync.running() {
+            gloo_timers::future::TimeoutFuture::new(250).await;
+            let progress = ask(&PopupRequest::SsoSyncStatus).await.unwrap_or(None);
+            dispatch(&app, Msg::SyncProgress(progress));
+        }
     });
 }
 
@@ -247,7 +333,7 @@ fn poll_user_code(app: Rc<App>, profile: String) {
     });
 }
 
-async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T, ProtocolError> {
+pub(crate) async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T, ProtocolError> {
     let reply = call(api().runtime().send_message(&to_js(request)))
         .await
         .map_err(|e| {

@@ -1,29 +1,59 @@
-//! Type-to-filter ranking: every word typed must match a profile's name, account id or role,
+//! Type-to-filter ranking: every word typed must match a profile's name, account id, account
+//! name, role or one of its tags (`team=platform`),
 //! as a substring (best, earlier is better) or as a subsequence (`pdad` finds `prod-admin`).
 
 use roleport_protocol::ProfileSummary;
 
-/// The profile's rank for `filter` (higher first), or `None` when a word does not match.
-/// An empty filter matches everything equally.
-pub fn rank(profile: &ProfileSummary, filter: &str) -> Option<u32> {
-    let fields: Vec<(String, u32)> = [
-        (Some(profile.name.as_str()), 3),
-        (profile.account_id.as_deref(), 1),
-        (profile.role.as_deref(), 2),
-    ]
-    .into_iter()
-    .filter_map(|(field, weight)| field.map(|f| (f.to_lowercase(), weight)))
-    .collect();
-    filter
-        .to_lowercase()
-        .split_whitespace()
-        .try_fold(0, |total, word| {
-            let best = fields
+/// A profile's searchable fields, lowercased once when the list arrives (not per keystroke),
+/// each with its weight.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Haystack {
+    fields: Vec<(String, u32)>,
+}
+
+impl Haystack {
+    /// The fields of `profile`: name, account id, account name, role, tags.
+    pub fn of(profile: &ProfileSummary) -> Haystack {
+        let fields = [
+            (Some(profile.name.as_str()), 3),
+            (profile.account_id.as_deref(), 1),
+            (profile.account_name.as_deref(), 2),
+            (profile.role.as_deref(), 2),
+        ]
+        .into_iter()
+        .chain(profile.tags.iter().map(|t| (Some(t.as_str()), 1)))
+        .filter_map(|(field, weight)| field.map(|f| (f.to_lowercase(), weight)))
+        .collect();
+        Haystack { fields }
+    }
+
+    /// The rank for a filter's lowercase `words` (higher first), or `None` when a word does
+    /// not match. No words match everything equally.
+    pub fn rank(&self, words: &[String]) -> Option<u32> {
+        words.iter().try_fold(0, |total, word| {
+            let best = self
+                .fields
                 .iter()
                 .filter_map(|(field, weight)| score(word, field).map(|s| s * weight))
                 .max()?;
             Some(total + best)
         })
+    }
+}
+
+/// A filter as [`Haystack::rank`] takes it: lowercase words.
+pub fn words(filter: &str) -> Vec<String> {
+    filter
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The profile's rank for `filter` (higher first), or `None` when a word does not match.
+/// An empty filter matches everything equally.
+pub fn rank(profile: &ProfileSummary, filter: &str) -> Option<u32> {
+    Haystack::of(profile).rank(&words(filter))
 }
 
 /// How well `needle` matches `hay` (both lowercase).
@@ -66,6 +96,9 @@ mod tests {
             account_id: Some(account.into()),
             role: Some(role.into()),
             region: None,
+            account_name: None,
+            discovered: false,
+            tags: Vec::new(),
             appearance: Appearance::default_for(name),
         }
     }
@@ -90,6 +123,24 @@ mod tests {
         assert!(rank(&admin, "2222 adm").is_some());
         assert!(rank(&admin, "prod xyz").is_none());
         assert_eq!(rank(&admin, "   "), Some(0));
+    }
+
+    #[test]
+    fn discovered_roles_match_their_account_name() {
+        let mut found = p("billing-eu/ReadOnly", "333333333333", "ReadOnly");
+        found.account_name = Some("Billing Europe".into());
+        assert!(rank(&found, "europe").is_some());
+        assert!(rank(&found, "europe readonly").is_some());
+    }
+
+    #[test]
+    fn tags_are_searched_too_but_rank_below_the_name() {
+        let mut tagged = p("payments", "444444444444", "Deployer");
+        tagged.tags = vec!["team=platform".into(), "env=prod".into()];
+        assert!(rank(&tagged, "platform").is_some());
+        assert!(rank(&tagged, "env=prod").is_some());
+        let named = p("prod", "555555555555", "Admin");
+        assert!(rank(&named, "prod") > rank(&tagged, "prod"));
     }
 
     #[test]

@@ -12,5 +12,7 @@
 pub mod app;
 pub mod fuzzy;
 pub mod model;
+pub mod offline;
 pub mod prefs;
+pub mod sync;
 pub mod view;

@@ -1,10 +1,14 @@
 //! The popup's state and how each message changes it. No DOM here: [`super::view`] draws a
 //! [`Model`], [`super::app`] feeds it [`Msg`]s and carries out the requests it returns.
 
-use roleport_protocol::{ErrorCode, ProfileList, ProfileSummary, ProtocolError};
+use roleport_protocol::{
+    ErrorCode, ProfileKind, ProfileList, ProfileSummary, ProtocolError, SsoSyncProgress, SsoSynced,
+};
 
 use super::fuzzy;
+use super::offline::SwitchRole;
 use super::prefs::Prefs;
+use super::sync::{self, SyncState};
 use crate::messages::{OpenOutcome, OpenedTab, PopupRequest};
 
 /// Everything the popup shows.
@@ -34,7 +38,23 @@ pub struct Model {
     pub prefs: Prefs,
     /// The IAM Identity Center sign-in the host asked for.
     pub sso: Option<SsoPrompt>,
+    /// The "Sync SSO accounts" button's discovery.
+    pub sync: SyncState,
+    /// Role profiles remembered from the last listing: Switch Role links when the host is
+    /// not reachable.
+    pub offline: Vec<SwitchRole>,
+    /// Each profile's lowercased search fields, in `profiles` order.
+    haystacks: Vec<fuzzy::Haystack>,
+    /// Indices into `profiles` of the rows to draw, best first, at most [`ROW_LIMIT`];
+    /// recomputed after every message (ranking 5,000 profiles once, not once per use).
+    shown: Vec<usize>,
+    /// How many profiles the filter lets through (`shown` may hold fewer).
+    matches: usize,
 }
+
+/// The most rows the popup draws: beyond that, typing narrows faster than scrolling, and
+/// drawing thousands of rows would cost every keystroke tens of milliseconds.
+pub const ROW_LIMIT: usize = 100;
 
 /// An SSO profile whose login has no usable token: the "Sign in" button, then the wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +71,22 @@ pub struct SsoPrompt {
     pub user_code: Option<String>,
 }
 
-/// A request for the code of a profile's MFA device.
+/// What a prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// The current code of an MFA device (`mfa_required`).
+    MfaCode,
+    /// A Cognito user's password (`password_required`).
+    Password,
+}
+
+/// A request for the code of a profile's MFA device, or for a Cognito password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MfaPrompt {
     /// The profile whose open is waiting for the code.
     pub profile: String,
+    /// A code or a password.
+    pub kind: PromptKind,
     /// The host's words: which device, and why.
     pub message: String,
     /// Changes with every new prompt, so the view knows to clear the field.
@@ -101,6 +132,14 @@ pub enum Msg {
     SsoDone(Result<OpenedTab, ProtocolError>),
     /// The person dismissed the SSO prompt.
     CancelSso,
+    /// The "Sync SSO accounts" button.
+    Sync,
+    /// The background's latest `sso_sync_progress`, while the sync runs.
+    SyncProgress(Option<SsoSyncProgress>),
+    /// The background answered `sso_sync`.
+    Synced(Result<SsoSynced, ProtocolError>),
+    /// The role profiles remembered from an earlier listing arrived from storage.
+    OfflineLoaded(Vec<SwitchRole>),
 }
 
 impl Model {
@@ -111,23 +150,37 @@ impl Model {
                 loading: true,
                 ..Model::default()
             },
-            PopupRequest::ListProfiles,
+            PopupRequest::ListProfiles { cached: true },
         )
     }
 
     /// Applies `msg`; returns the request to send to the background, if one is due.
     pub fn update(&mut self, msg: Msg) -> Option<PopupRequest> {
+        let request = self.apply(msg);
+        self.refresh();
+        request
+    }
+
+    fn apply(&mut self, msg: Msg) -> Option<PopupRequest> {
         match msg {
             Msg::Loaded(result) => {
                 self.loading = false;
                 match result {
                     Ok(list) => {
+                        self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
                         self.profiles = list.profiles;
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(e),
+                    Err(e) => {
+                        // Profiles shown from the background's last list cannot be opened
+                        // without a host: the Switch Role links take their place.
+                        if e.code == ErrorCode::HostUnavailable {
+                            self.profiles.clear();
+                            self.haystacks.clear();
+                        }
+                        self.error = Some(e);
+                    }
                 }
-                self.clamp_selection();
                 None
             }
             Msg::Filter(filter) => {
@@ -224,8 +277,14 @@ impl Model {
                     }
                     Err(e) if is_mfa_prompt(&e) => {
                         let serial = self.mfa.as_ref().map_or(0, |m| m.serial + 1);
+                        let kind = if e.code == ErrorCode::PasswordRequired {
+                            PromptKind::Password
+                        } else {
+                            PromptKind::MfaCode
+                        };
                         self.mfa = Some(MfaPrompt {
                             profile: profile.unwrap_or_default(),
+                            kind,
                             message: e.message.clone(),
                             serial,
                         });
@@ -240,8 +299,11 @@ impl Model {
                 None
             }
             Msg::SubmitMfa(code) => {
-                let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
                 let prompt = self.mfa.clone()?;
+                if prompt.kind == PromptKind::Password {
+                    return self.open_with_password(prompt.profile, code);
+                }
+                let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
                 if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
                     self.error = Some(ProtocolError::new(
                         ErrorCode::MfaInvalid,
@@ -280,13 +342,73 @@ impl Model {
                 if self.opening.is_none() {
                     self.opening = prompt.map(|p| p.profile);
                 }
-                self.update(Msg::Opened(result))
+                self.apply(Msg::Opened(result))
             }
             Msg::CancelSso => {
                 self.sso = None;
                 None
             }
+            Msg::Sync => {
+                if self.sync.running() {
+                    return None;
+                }
+                self.sync = SyncState::Running(None);
+                self.error = None;
+                Some(PopupRequest::SsoSync)
+            }
+            Msg::SyncProgress(progress) => {
+                if self.sync.running() && progress.is_some() {
+                    self.sync = SyncState::Running(progress);
+                }
+                None
+            }
+            Msg::Synced(Ok(synced)) => {
+                self.sync = SyncState::Done(sync::summary(&synced));
+                Some(PopupRequest::ListProfiles { cached: false })
+            }
+            Msg::Synced(Err(e)) => {
+                self.sync = SyncState::Idle;
+                self.error = Some(e);
+                None
+            }
+            Msg::OfflineLoaded(roles) => {
+                self.offline = roles;
+                None
+            }
         }
+    }
+
+    /// The Switch Role links to offer: only while the host cannot be reached.
+    pub fn switch_roles(&self) -> &[SwitchRole] {
+        match &self.error {
+            Some(e) if e.code == ErrorCode::HostUnavailable && self.profiles.is_empty() => {
+                &self.offline
+            }
+            _ => &[],
+        }
+    }
+
+    /// Whether any profile uses IAM Identity Center (the sync button is shown then).
+    pub fn has_sso(&self) -> bool {
+        self.profiles.iter().any(|p| p.kind == ProfileKind::Sso)
+    }
+
+    /// Opens with a typed Cognito password. The prompt closes; the host asks again
+    /// (`password_required`) when Cognito refuses it.
+    fn open_with_password(&mut self, profile: String, password: String) -> Option<PopupRequest> {
+        if password.is_empty() {
+            self.error = Some(ProtocolError::new(
+                ErrorCode::PasswordRequired,
+                "The password is empty.",
+                "Type the Cognito user's password.",
+            ));
+            return None;
+        }
+        let mut request = self.open(profile, None);
+        if let Some(PopupRequest::Open { password: slot, .. }) = request.as_mut() {
+            *slot = Some(password);
+        }
+        request
     }
 
     fn open(&mut self, profile: String, mfa_code: Option<String>) -> Option<PopupRequest> {
@@ -312,27 +434,42 @@ impl Model {
         Some(PopupRequest::Open {
             profile,
             mfa_code,
+            password: None,
             background,
         })
     }
 
-    /// The profiles the filter lets through, in order.
-    /// Best matches first; with no filter, the host's (alphabetical) order.
+    /// The rows to draw: the profiles the filter lets through, best first (with no filter,
+    /// favourites, then recents, then the host's alphabetical order), at most [`ROW_LIMIT`].
     pub fn visible(&self) -> Vec<&ProfileSummary> {
-        let mut ranked: Vec<(u32, &ProfileSummary)> = self
-            .profiles
+        self.shown.iter().map(|&i| &self.profiles[i]).collect()
+    }
+
+    /// How many profiles match the filter (more than [`Model::visible`] holds past the limit).
+    pub fn matches(&self) -> usize {
+        self.matches
+    }
+
+    /// Ranks the profiles for the current filter and keeps the selection on a drawn row.
+    fn refresh(&mut self) {
+        let words = fuzzy::words(&self.filter);
+        let mut ranked: Vec<(u32, usize)> = self
+            .haystacks
             .iter()
-            .filter_map(|p| Some((fuzzy::rank(p, &self.filter)?, p)))
+            .enumerate()
+            .filter_map(|(i, h)| Some((h.rank(&words)?, i)))
             .collect();
         // Stable: equal ranks keep the host's order. Favourites lead; with nothing typed,
         // the recently opened come next.
-        let typing = !self.filter.trim().is_empty();
-        ranked.sort_by_key(|&(rank, p)| {
-            let (tier, at) = self.prefs.tier(&p.name);
+        let typing = !words.is_empty();
+        ranked.sort_by_key(|&(rank, i)| {
+            let (tier, at) = self.prefs.tier(&self.profiles[i].name);
             let tier = if typing { tier.min(1) } else { tier };
             (tier, std::cmp::Reverse(rank), at)
         });
-        ranked.into_iter().map(|(_, p)| p).collect()
+        self.matches = ranked.len();
+        self.shown = ranked.into_iter().take(ROW_LIMIT).map(|(_, i)| i).collect();
+        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
     }
 
     /// The line in the status area.
@@ -358,17 +495,12 @@ impl Model {
         if self.error.is_some() && self.profiles.is_empty() {
             return String::new();
         }
-        match (self.profiles.len(), self.visible().len()) {
+        match (self.profiles.len(), self.matches) {
             (0, _) => "No profiles in ~/.aws/config".to_owned(),
             (_, 0) => format!("No profile matches “{}”", self.filter.trim()),
             (all, shown) if all == shown => plural(all, "profile"),
             (all, shown) => format!("{shown} of {}", plural(all, "profile")),
         }
-    }
-
-    fn clamp_selection(&mut self) {
-        let count = self.visible().len();
-        self.selected = self.selected.min(count.saturating_sub(1));
     }
 }
 
@@ -405,368 +537,12 @@ fn first_code(message: &str) -> Option<&str> {
 }
 
 fn is_mfa_prompt(e: &ProtocolError) -> bool {
-    matches!(e.code, ErrorCode::MfaRequired | ErrorCode::MfaInvalid)
+    matches!(
+        e.code,
+        ErrorCode::MfaRequired | ErrorCode::MfaInvalid | ErrorCode::PasswordRequired
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::messages::{OpenOutcome, Place};
-    use roleport_protocol::{Appearance, ErrorCode, ProfileKind};
-
-    fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSummary {
-        ProfileSummary {
-            name: name.into(),
-            kind: ProfileKind::AssumeRole,
-            account_id: account.map(Into::into),
-            role: role.map(Into::into),
-            region: None,
-            appearance: Appearance::default_for(name),
-        }
-    }
-
-    fn loaded() -> Model {
-        let (mut model, _) = Model::new();
-        let profiles = vec![
-            profile("dev", Some("111111111111"), Some("Developer")),
-            profile("prod", Some("222222222222"), Some("Admin")),
-            profile("prod-eu", Some("333333333333"), Some("ReadOnly")),
-            profile("sandbox", None, None),
-        ];
-        model.update(Msg::Loaded(Ok(ProfileList { profiles })));
-        model
-    }
-
-    fn names(model: &Model) -> Vec<&str> {
-        model.visible().iter().map(|p| p.name.as_str()).collect()
-    }
-
-    #[test]
-    fn opens_by_asking_for_profiles_and_says_it_is_loading() {
-        let (model, first) = Model::new();
-        assert_eq!(first, PopupRequest::ListProfiles);
-        assert_eq!(model.status(), "Loading profiles…");
-        assert_eq!(loaded().status(), "4 profiles");
-    }
-
-    #[test]
-    fn filter_matches_name_account_and_role_ignoring_case() {
-        let mut model = loaded();
-        model.update(Msg::Filter("PROD".into()));
-        assert_eq!(names(&model), ["prod", "prod-eu"]);
-        model.update(Msg::Filter("2222".into()));
-        assert_eq!(names(&model), ["prod"]);
-        model.update(Msg::Filter("readonly".into()));
-        assert_eq!(names(&model), ["prod-eu"]);
-        model.update(Msg::Filter("prod admin".into()));
-        assert_eq!(names(&model), ["prod"]);
-        assert_eq!(model.status(), "1 of 4 profiles");
-        model.update(Msg::Filter("nothing".into()));
-        assert!(names(&model).is_empty());
-        assert_eq!(model.status(), "No profile matches “nothing”");
-        model.update(Msg::Filter("   ".into()));
-        assert_eq!(names(&model).len(), 4);
-    }
-
-    #[test]
-    fn enter_opens_the_first_visible_row_or_the_one_moved_to() {
-        let mut model = loaded();
-        model.update(Msg::Filter("prod".into()));
-        assert_eq!(
-            model.update(Msg::OpenSelected { background: false }),
-            Some(PopupRequest::Open {
-                profile: "prod".into(),
-                mfa_code: None,
-                background: false,
-            })
-        );
-        model.update(Msg::Move(5));
-        assert_eq!(model.selected, 1, "clamped to the last visible row");
-        assert_eq!(
-            model.update(Msg::OpenSelected { background: false }),
-            Some(PopupRequest::Open {
-                profile: "prod-eu".into(),
-                mfa_code: None,
-                background: false,
-            })
-        );
-        model.update(Msg::Move(-9));
-        assert_eq!(model.selected, 0);
-        model.update(Msg::Filter("nothing".into()));
-        assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
-    }
-
-    #[test]
-    fn an_open_reports_progress_then_the_result() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        assert_eq!(model.status(), "Opening prod…");
-        let tab = OpenedTab {
-            profile: "prod".into(),
-            tab_id: 3,
-            place: Place::Group(1),
-            notices: Vec::new(),
-        };
-        model.update(Msg::Opened(Ok(tab)));
-        assert_eq!(model.status(), "Opened prod");
-        assert_eq!(model.error, None);
-    }
-
-    #[test]
-    fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
-        let (mut model, _) = Model::new();
-        let down = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
-        model.update(Msg::Loaded(Err(down.clone())));
-        assert_eq!(model.error, Some(down));
-        assert_eq!(model.status(), "");
-
-        let mut model = loaded();
-        let denied = ProtocolError::new(ErrorCode::AccessDenied, "denied", "fix the trust policy");
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(denied.clone())));
-        assert_eq!(model.error, Some(denied));
-        model.update(Msg::Open("dev".into()));
-        assert_eq!(model.error, None);
-    }
-
-    #[test]
-    fn empty_config_says_where_profiles_come_from() {
-        let (mut model, _) = Model::new();
-        model.update(Msg::Loaded(Ok(ProfileList { profiles: vec![] })));
-        assert_eq!(model.status(), "No profiles in ~/.aws/config");
-        assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
-        model.update(Msg::Move(1));
-        assert_eq!(model.selected, 0);
-    }
-
-    fn mfa_error(code: ErrorCode) -> ProtocolError {
-        ProtocolError::new(
-            code,
-            "profile `prod` needs the code of arn:aws:iam::1:mfa/alice",
-            "Enter it.",
-        )
-    }
-
-    #[test]
-    fn mfa_required_prompts_and_the_code_reopens_the_same_profile() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        let prompt = model.mfa.clone().expect("a prompt");
-        assert_eq!(prompt.profile, "prod");
-        assert!(prompt.message.contains("mfa/alice"));
-        assert_eq!(model.error, None, "a first prompt is not an error");
-        assert_eq!(
-            model.update(Msg::SubmitMfa(" 123 456 ".into())),
-            Some(PopupRequest::Open {
-                profile: "prod".into(),
-                mfa_code: Some("123456".into()),
-                background: false,
-            })
-        );
-    }
-
-    #[test]
-    fn a_refused_code_shows_why_and_prompts_again_with_a_fresh_field() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        let first = model.mfa.as_ref().map(|m| m.serial);
-        model.update(Msg::SubmitMfa("000000".into()));
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaInvalid))));
-        assert_eq!(
-            model.error.as_ref().map(|e| e.code),
-            Some(ErrorCode::MfaInvalid)
-        );
-        assert_ne!(
-            model.mfa.as_ref().map(|m| m.serial),
-            first,
-            "the field is cleared"
-        );
-        assert_eq!(model.mfa.as_ref().map(|m| m.profile.as_str()), Some("prod"));
-    }
-
-    #[test]
-    fn malformed_codes_are_caught_before_asking_aws() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        assert_eq!(model.update(Msg::SubmitMfa("12345".into())), None);
-        assert_eq!(model.update(Msg::SubmitMfa("abcdef".into())), None);
-        assert!(model.error.is_some() && model.mfa.is_some());
-    }
-
-    #[test]
-    fn success_or_another_open_dismisses_the_prompt() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        model.update(Msg::Open("dev".into()));
-        assert_eq!(model.mfa, None);
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        model.update(Msg::SubmitMfa("123456".into()));
-        model.update(Msg::Opened(Ok(OpenedTab {
-            profile: "dev".into(),
-            tab_id: 1,
-            place: Place::Group(2),
-            notices: Vec::new(),
-        })));
-        assert_eq!(
-            (model.mfa.clone(), model.opened.as_deref()),
-            (None, Some("dev"))
-        );
-        model.update(Msg::Opened(Err(mfa_error(ErrorCode::MfaRequired))));
-        model.update(Msg::CancelMfa);
-        assert_eq!((model.mfa.clone(), model.error.clone()), (None, None));
-    }
-
-    #[test]
-    fn sso_login_required_offers_a_sign_in_that_shows_the_code_and_reopens() {
-        let mut model = loaded();
-        model.update(Msg::Open("prod".into()));
-        let required = ProtocolError::new(
-            ErrorCode::SsoLoginRequired,
-            "IAM Identity Center login `my-sso` needs signing in again: no token",
-            "Sign in from the popup.",
-        );
-        model.update(Msg::Opened(Err(required)));
-        let prompt = model.sso.clone().expect("a prompt");
-        assert_eq!(
-            (prompt.profile.as_str(), prompt.login.as_str()),
-            ("prod", "my-sso")
-        );
-        assert!(!prompt.waiting);
-        assert_eq!(model.error, None);
-        assert_eq!(model.update(Msg::SsoCode(Some("X".into()))), None);
-        assert_eq!(
-            model.sso.as_ref().and_then(|p| p.user_code.clone()),
-            None,
-            "not asked yet"
-        );
-        assert_eq!(
-            model.update(Msg::SsoLogin),
-            Some(PopupRequest::SsoLogin {
-                profile: "prod".into()
-            })
-        );
-        assert_eq!(model.update(Msg::SsoLogin), None, "one login at a time");
-        assert!(model.status().contains("my-sso"), "{}", model.status());
-        model.update(Msg::SsoCode(None));
-        model.update(Msg::SsoCode(Some("ABCD-EFGH".into())));
-        assert_eq!(
-            model.sso.as_ref().and_then(|p| p.user_code.as_deref()),
-            Some("ABCD-EFGH")
-        );
-        model.update(Msg::SsoDone(Ok(OpenedTab {
-            profile: "prod".into(),
-            tab_id: 5,
-            place: Place::Group(2),
-            notices: Vec::new(),
-        })));
-        assert_eq!(model.sso, None);
-        assert_eq!(model.status(), "Opened prod");
-        // A refused login shows why; the prompt is gone.
-        model.update(Msg::Open("prod".into()));
-        model.update(Msg::Opened(Err(ProtocolError::new(
-            ErrorCode::SsoLoginRequired,
-            "login `x` needs signing in",
-            "h",
-        ))));
-        model.update(Msg::SsoLogin);
-        let denied = ProtocolError::new(ErrorCode::AccessDenied, "was denied", "again");
-        model.update(Msg::SsoDone(Err(denied.clone())));
-        assert_eq!(
-            (model.sso.clone(), model.error.clone()),
-            (None, Some(denied))
-        );
-    }
-
-    #[test]
-    fn space_marks_rows_and_enter_opens_every_marked_one_at_once() {
-        let mut model = loaded();
-        model.update(Msg::ToggleMark);
-        model.update(Msg::Move(1));
-        model.update(Msg::ToggleMark);
-        model.update(Msg::Move(1));
-        model.update(Msg::ToggleMark);
-        model.update(Msg::ToggleMark);
-        assert_eq!(model.marked, ["dev", "prod"], "a second Space unmarks");
-        assert_eq!(
-            model.update(Msg::OpenSelected { background: true }),
-            Some(PopupRequest::OpenMany {
-                profiles: vec!["dev".into(), "prod".into()],
-                background: true,
-            })
-        );
-        assert!(model.marked.is_empty());
-        let tab = |p: &str| OpenedTab {
-            profile: p.into(),
-            tab_id: 1,
-            place: Place::Group(1),
-            notices: Vec::new(),
-        };
-        let failed =
-            ProtocolError::new(ErrorCode::AccessDenied, "denied", "check the trust policy");
-        model.update(Msg::OpenedMany(Ok(vec![
-            OpenOutcome {
-                profile: "dev".into(),
-                reply: crate::messages::PopupReply::Ok(tab("dev")),
-            },
-            OpenOutcome {
-                profile: "prod".into(),
-                reply: crate::messages::PopupReply::Err(failed),
-            },
-        ])));
-        assert_eq!(model.opened.as_deref(), Some("dev"));
-        let error = model.error.clone().expect("prod's failure is shown");
-        assert_eq!(error.message, "prod: denied");
-    }
-
-    #[test]
-    fn ctrl_enter_opens_the_highlighted_row_in_the_background() {
-        let mut model = loaded();
-        assert_eq!(
-            model.update(Msg::OpenSelected { background: true }),
-            Some(PopupRequest::Open {
-                profile: "dev".into(),
-                mfa_code: None,
-                background: true
-            })
-        );
-    }
-
-    #[test]
-    fn fuzzy_matches_rank_the_best_first() {
-        let mut model = loaded();
-        model.update(Msg::Filter("prd".into()));
-        assert_eq!(names(&model), ["prod", "prod-eu"]);
-        model.update(Msg::Filter("eu".into()));
-        assert_eq!(names(&model)[0], "prod-eu");
-    }
-
-    #[test]
-    fn favourites_are_pinned_and_recents_follow_when_nothing_is_typed() {
-        let mut model = loaded();
-        model.update(Msg::ToggleFavourite(Some("sandbox".into())));
-        model.update(Msg::Open("prod-eu".into()));
-        model.update(Msg::Opened(Ok(OpenedTab {
-            profile: "prod-eu".into(),
-            tab_id: 1,
-            place: Place::Group(1),
-            notices: Vec::new(),
-        })));
-        assert_eq!(names(&model), ["sandbox", "prod-eu", "dev", "prod"]);
-        model.update(Msg::Filter("prod".into()));
-        assert_eq!(
-            names(&model),
-            ["prod", "prod-eu"],
-            "typing ranks by match; recents no longer lead"
-        );
-        model.update(Msg::Filter(String::new()));
-        model.update(Msg::ToggleFavourite(None));
-        assert!(
-            model.prefs.favourites.is_empty(),
-            "`*` on the highlighted row (sandbox) unstars it"
-        );
-    }
-}
+#[path = "model_tests.rs"]
+mod tests;

@@ -5,7 +5,9 @@ use roleport_protocol::{ProfileSummary, ProtocolError};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
-use super::model::{MfaPrompt, Model, SsoPrompt};
+use super::model::{MfaPrompt, Model, PromptKind, SsoPrompt};
+use super::offline::SwitchRole;
+use super::sync::SyncState;
 
 /// The popup's long-lived elements.
 pub struct View {
@@ -18,6 +20,8 @@ pub struct View {
     pub mfa_slot: Element,
     /// Holds the IAM Identity Center sign-in button and, while it waits, the code.
     pub sso_slot: Element,
+    /// Holds the "Sync SSO accounts" button and the sync's progress.
+    pub sync_slot: Element,
     /// The `role="listbox"` holding one row per visible profile.
     pub list: Element,
 }
@@ -45,12 +49,21 @@ impl View {
         let alert_slot = el("div", "alert-slot")?;
         let mfa_slot = el("div", "mfa-slot")?;
         let sso_slot = el("div", "sso-slot")?;
+        let sync_slot = el("footer", "sync-slot")?;
         let list = el("ul", "profiles")?;
         list.set_id("profiles");
         list.set_attribute("role", "listbox")?;
         list.set_attribute("aria-label", "AWS profiles")?;
 
-        for child in [&header, &status, &alert_slot, &mfa_slot, &sso_slot, &list] {
+        for child in [
+            &header,
+            &status,
+            &alert_slot,
+            &mfa_slot,
+            &sso_slot,
+            &list,
+            &sync_slot,
+        ] {
             root.append_child(child)?;
         }
         Ok(View {
@@ -60,6 +73,7 @@ impl View {
             alert_slot,
             mfa_slot,
             sso_slot,
+            sync_slot,
             list,
         })
     }
@@ -68,8 +82,10 @@ impl View {
     pub fn render(&self, model: &Model) -> Result<(), JsValue> {
         self.status.set_text_content(Some(&model.status()));
         self.render_alert(model.error.as_ref())?;
+        self.render_switch_roles(model.switch_roles())?;
         self.render_mfa(model.mfa.as_ref())?;
         self.render_sso(model.sso.as_ref())?;
+        self.render_sync(model)?;
         self.render_rows(model)?;
         self.list
             .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
@@ -92,6 +108,39 @@ impl View {
         Ok(())
     }
 
+    /// Without the host: AWS's Switch Role page for each remembered role profile, under the
+    /// alert that says how to install the host.
+    fn render_switch_roles(&self, roles: &[SwitchRole]) -> Result<(), JsValue> {
+        if roles.is_empty() {
+            return Ok(());
+        }
+        let panel = self.element("nav", "switch-roles")?;
+        panel.set_attribute("aria-label", "Switch Role links")?;
+        let intro = self.element("p", "hint")?;
+        intro.set_text_content(Some(
+            "Meanwhile, in a console you are signed in to, AWS can switch you to a role:",
+        ));
+        panel.append_child(&intro)?;
+        let list = self.element("ul", "")?;
+        for role in roles {
+            let item = self.element("li", "")?;
+            let link = self.element("a", "switch-role")?;
+            link.set_attribute("href", &role.url())?;
+            link.set_attribute("target", "_blank")?;
+            link.set_attribute("rel", "noopener noreferrer")?;
+            link.set_attribute("data-switch-role", &role.name)?;
+            link.set_text_content(Some(&format!(
+                "{} — {} · {}",
+                role.name, role.account_id, role.role
+            )));
+            item.append_child(&link)?;
+            list.append_child(&item)?;
+        }
+        panel.append_child(&list)?;
+        self.alert_slot.append_child(&panel)?;
+        Ok(())
+    }
+
     /// The MFA form is rebuilt only for a new prompt, so typing survives other redraws.
     fn render_mfa(&self, prompt: Option<&MfaPrompt>) -> Result<(), JsValue> {
         let Some(prompt) = prompt else {
@@ -110,17 +159,31 @@ impl View {
         self.mfa_slot.set_text_content(None);
         let form = self.element("form", "mfa")?;
         form.set_attribute("data-prompt", &id)?;
-        form.set_attribute("aria-label", &format!("MFA code for {}", prompt.profile))?;
+        let (what, field) = match prompt.kind {
+            PromptKind::MfaCode => ("MFA code", "mfa-code"),
+            PromptKind::Password => ("Cognito password", "cognito-password"),
+        };
+        form.set_attribute("aria-label", &format!("{what} for {}", prompt.profile))?;
         let label = self.element("label", "")?;
-        label.set_attribute("for", "mfa-code")?;
+        label.set_attribute("for", field)?;
         self.append_rich(&label, &prompt.message)?;
         let input: HtmlInputElement = self.element("input", "code")?.dyn_into()?;
-        input.set_id("mfa-code");
-        input.set_name("mfa-code");
-        input.set_attribute("inputmode", "numeric")?;
-        input.set_attribute("autocomplete", "one-time-code")?;
-        input.set_attribute("maxlength", "7")?;
-        input.set_placeholder("123456");
+        input.set_id(field);
+        input.set_name(field);
+        match prompt.kind {
+            PromptKind::MfaCode => {
+                input.set_attribute("inputmode", "numeric")?;
+                input.set_attribute("autocomplete", "one-time-code")?;
+                input.set_attribute("maxlength", "7")?;
+                input.set_placeholder("123456");
+            }
+            PromptKind::Password => {
+                // Never shown, and the browser may offer its saved password for the pool.
+                input.set_type("password");
+                input.set_attribute("autocomplete", "current-password")?;
+                input.set_placeholder("Password");
+            }
+        }
         let submit = self.element("button", "primary")?;
         submit.set_attribute("type", "submit")?;
         submit.set_text_content(Some("Sign in"));
@@ -176,6 +239,35 @@ impl View {
         Ok(())
     }
 
+    /// The sync button, shown once a profile uses IAM Identity Center, and its progress.
+    fn render_sync(&self, model: &Model) -> Result<(), JsValue> {
+        self.sync_slot.set_text_content(None);
+        if !model.has_sso() && model.sync == SyncState::Idle {
+            return Ok(());
+        }
+        let button = self.element("button", "sync")?;
+        button.set_attribute("type", "button")?;
+        button.set_attribute("data-sso-sync", "")?;
+        button.set_attribute(
+            "title",
+            "List every account and role your IAM Identity Center sign-ins reach",
+        )?;
+        button.set_text_content(Some("Sync SSO accounts"));
+        if model.sync.running() {
+            button.set_attribute("disabled", "")?;
+            button.set_attribute("aria-busy", "true")?;
+        }
+        self.sync_slot.append_child(&button)?;
+        if let Some(text) = model.sync.text() {
+            let line = self.element("p", "sync-status")?;
+            line.set_attribute("role", "status")?;
+            line.set_attribute("data-sync-status", "")?;
+            line.set_text_content(Some(&text));
+            self.sync_slot.append_child(&line)?;
+        }
+        Ok(())
+    }
+
     fn render_rows(&self, model: &Model) -> Result<(), JsValue> {
         self.list.set_text_content(None);
         let visible = model.visible();
@@ -188,6 +280,14 @@ impl View {
             }
             row.set_id(&format!("profile-{index}"));
             self.list.append_child(&row)?;
+        }
+        let more = model.matches().saturating_sub(visible.len());
+        if more > 0 {
+            let note = self.element("li", "more")?;
+            note.set_attribute("role", "presentation")?;
+            note.set_attribute("data-more", &more.to_string())?;
+            note.set_text_content(Some(&format!("{more} more: type to narrow")));
+            self.list.append_child(&note)?;
         }
         match visible.get(model.selected) {
             Some(_) => self.search.set_attribute(
@@ -262,13 +362,17 @@ impl View {
     }
 }
 
-/// The secondary line of a row: account id and role, when known.
+/// The secondary line of a row: account name and id, and role, when known.
 pub fn details(profile: &ProfileSummary) -> String {
-    [profile.account_id.as_deref(), profile.role.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
+    [
+        profile.account_name.as_deref(),
+        profile.account_id.as_deref(),
+        profile.role.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// Splits `text` at backticks: `(true, part)` for the parts that were inside them.
@@ -305,6 +409,9 @@ mod tests {
             account_id: Some("123456789012".into()),
             role: Some("Admin".into()),
             region: None,
+            account_name: None,
+            discovered: false,
+            tags: Vec::new(),
             appearance: Appearance::default_for("prod"),
         };
         assert_eq!(details(&p), "123456789012 · Admin");

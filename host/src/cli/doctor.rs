@@ -194,7 +194,11 @@ fn check_store(report: &mut Report) {
             // Keyring items can be checked without a passphrase; a missing one is a problem.
             for (profile, backend) in &stored {
                 if *backend == Backend::Keyring && store.backend() == Backend::Keyring {
-                    if let Err(e) = store.get_key(profile) {
+                    let read = match profile.strip_prefix(store::COGNITO_ITEM_PREFIX) {
+                        Some(cognito) => store.cognito_password(cognito).map(|_| ()),
+                        None => store.get_key(profile).map(|_| ()),
+                    };
+                    if let Err(e) = read {
                         report.line(
                             Level::Warn,
                             "store",

@@ -121,6 +121,7 @@ fn resolve_and_run(profile: &str, mfa_code: Option<String>) -> anyhow::Result<(P
                     requester: Requester::Exec,
                     mfa,
                     mfa_code: code.as_deref(),
+                    password: None,
                 };
                 credentials::for_programs(plan, &ctx).await
             }

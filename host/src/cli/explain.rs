@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use crate::config::{AwsConfig, FileKind, Plan, RoleStep, Source};
+use crate::config::{AwsConfig, CognitoAuth, CognitoFlow, FileKind, Plan, RoleStep, Source};
 use crate::error::HostError;
 
 /// `roleport explain`.
@@ -72,6 +72,15 @@ fn source_json(plan: &Plan) -> Value {
             "sso_region": sso.region,
             "account_id": sso.account_id,
             "role_name": sso.role_name,
+        }),
+        Source::Cognito(c) => json!({
+            "user_pool_id": c.user_pool_id,
+            "client_id": c.client_id,
+            "identity_pool_id": c.identity_pool_id,
+            "username": c.username,
+            "auth": match c.auth { CognitoAuth::Srp => "srp", CognitoAuth::Password => "password" },
+            "flow": match c.flow { CognitoFlow::Enhanced => "enhanced", CognitoFlow::Basic => "basic" },
+            "role_arn": c.role_arn.as_ref().map(|r| r.arn.clone()),
         }),
     };
     if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
@@ -154,6 +163,29 @@ pub fn plan_text(plan: &Plan) -> String {
             "IAM Identity Center: role {} in account {} via {} ({}) — not supported yet",
             sso.role_name, sso.account_id, sso.start_url, sso.region
         ),
+        Source::Cognito(c) => {
+            let auth = match c.auth {
+                CognitoAuth::Srp => "SRP",
+                CognitoAuth::Password => "USER_PASSWORD_AUTH",
+            };
+            let role = c.role_arn.as_ref().map(|r| r.arn.as_str());
+            let flow = match (c.flow, role) {
+                (CognitoFlow::Enhanced, None) => {
+                    "GetCredentialsForIdentity (the pool's role)".into()
+                }
+                (CognitoFlow::Enhanced, Some(r)) => {
+                    format!("GetCredentialsForIdentity with CustomRoleArn {r}")
+                }
+                (CognitoFlow::Basic, r) => format!(
+                    "GetOpenIdToken, then AssumeRoleWithWebIdentity into {}",
+                    r.unwrap_or("?")
+                ),
+            };
+            format!(
+                "Cognito user `{}` of user pool {} ({auth}), identity pool {}: {flow}",
+                c.username, c.user_pool_id, c.identity_pool_id
+            )
+        }
     };
     out.push_str(&format!("  1. {source}\n"));
     if let Some(serial) = &plan.source_mfa_serial {

@@ -24,6 +24,10 @@ pub struct AddArgs {
     /// Replace keys already stored for this profile.
     #[arg(long)]
     force: bool,
+    /// Store the password of the profile's Cognito user instead of access keys (asked on
+    /// the terminal, not shown; with --stdin, the first line of stdin).
+    #[arg(long)]
+    cognito_password: bool,
 }
 
 /// `roleport remove`.
@@ -31,6 +35,9 @@ pub struct AddArgs {
 pub struct RemoveArgs {
     /// The profile whose stored keys to forget.
     profile: String,
+    /// Forget the profile's Cognito password instead of its keys.
+    #[arg(long)]
+    cognito_password: bool,
 }
 
 /// `roleport keys`.
@@ -51,6 +58,9 @@ pub(crate) fn with_hint(e: StoreError) -> anyhow::Error {
 pub fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     store::check_profile_name(&args.profile).map_err(with_hint)?;
     let store = Store::open().map_err(with_hint)?;
+    if args.cognito_password {
+        return add_cognito_password(&store, &args);
+    }
     if !args.force && store.list().map_err(with_hint)?.contains(&args.profile) {
         bail!(
             "roleport's store already holds keys for `{0}`\n\
@@ -86,6 +96,23 @@ pub fn remove(args: RemoveArgs) -> anyhow::Result<ExitCode> {
         store::BackendChoice::File,
     ))
     .map_err(with_hint)?;
+    if args.cognito_password {
+        if store
+            .remove_cognito_password(&args.profile)
+            .map_err(with_hint)?
+        {
+            writeln!(
+                std::io::stdout().lock(),
+                "removed the Cognito password of `{}` from roleport's store",
+                args.profile
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        bail!(
+            "roleport's store holds no Cognito password for `{}`",
+            args.profile
+        );
+    }
     if store.remove(&args.profile).map_err(with_hint)? {
         writeln!(
             std::io::stdout().lock(),
@@ -165,6 +192,49 @@ pub(crate) fn parse_key_input(text: &str) -> Result<AccessKey, StoreError> {
             "stdin must hold two lines: the access key ID, then the secret access key".into(),
         )),
     }
+}
+
+/// `roleport add PROFILE --cognito-password`: the Cognito user's password, for profiles
+/// with `roleport_cognito_*` keys. Replaces one already stored only with `--force`.
+fn add_cognito_password(store: &Store, args: &AddArgs) -> anyhow::Result<ExitCode> {
+    if !args.force
+        && store
+            .cognito_password(&args.profile)
+            .map_err(with_hint)?
+            .is_some()
+    {
+        bail!(
+            "roleport's store already holds a Cognito password for `{0}`\n\
+             hint: replace it with `roleport add {0} --cognito-password --force`",
+            args.profile
+        );
+    }
+    let password = if args.stdin {
+        let mut text = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_to_string(&mut text)
+            .context("reading the password from stdin")?;
+        // The first line, as `printf '%s\n' "$PASSWORD" | roleport add …` sends it.
+        SecretString::from(text.lines().next().unwrap_or_default())
+    } else {
+        if !std::io::stdin().is_terminal() {
+            bail!("stdin is not a terminal: pipe the password in with --stdin");
+        }
+        let typed = rpassword::prompt_password("Cognito password (not shown): ")
+            .context("reading the password from the terminal")?;
+        SecretString::from(typed)
+    };
+    store
+        .put_cognito_password(&args.profile, &password)
+        .map_err(with_hint)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "stored the Cognito password of `{}` in {}",
+        args.profile,
+        store.describe()
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn prompt_key() -> Result<AccessKey, StoreError> {

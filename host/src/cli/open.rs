@@ -107,6 +107,8 @@ pub fn open(args: OpenArgs) -> anyhow::Result<ExitCode> {
             service: args.service.clone(),
             destination: args.destination.clone(),
             mfa_code: mfa_code.take(),
+            // The terminal has `roleport add PROFILE --cognito-password` instead.
+            password: None,
         });
         let error = match rt.block_on(client::request(&dir, only, request, TIMEOUT)) {
             Ok((

@@ -66,6 +66,7 @@ pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
                 destination: args.destination.clone(),
                 mfa_code,
                 service: None,
+                password: None,
             };
             service.open_console(open, Requester::Cli)
         }))

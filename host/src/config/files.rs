@@ -56,6 +56,13 @@ impl Files {
         self.config.sso_session(session).map(|s| s.get(key))
     }
 
+    /// Every `[sso-session NAME]` of the config file, sorted.
+    pub fn sso_sessions(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.config.sso_sessions().collect();
+        names.sort_unstable();
+        names
+    }
+
     /// Every profile name, sorted, each once.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self

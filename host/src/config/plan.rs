@@ -4,6 +4,7 @@
 use aws_credential_types::Credentials;
 use roleport_protocol::Appearance;
 
+pub use super::cognito::{CognitoAuth, CognitoFlow, CognitoSource};
 use super::compat::FileKind;
 use crate::arn::RoleArn;
 
@@ -87,6 +88,8 @@ pub enum Source {
     },
     /// IAM Identity Center: resolved, not yet executable.
     Sso(SsoSource),
+    /// A Cognito user pool sign-in, then the identity pool's credentials.
+    Cognito(CognitoSource),
 }
 
 /// The values of `credential_source`, spelled (case and all) as botocore accepts them.
@@ -149,6 +152,7 @@ impl Source {
             | Source::Process { profile, .. }
             | Source::Ambient { profile, .. } => profile,
             Source::Sso(sso) => &sso.profile,
+            Source::Cognito(cognito) => &cognito.profile,
         }
     }
 
@@ -171,6 +175,7 @@ impl Source {
                 ..
             } => "ecs_container",
             Source::Sso(_) => "sso",
+            Source::Cognito(_) => "cognito",
         }
     }
 
@@ -199,7 +204,7 @@ impl Source {
                 ..
             }
             | Source::Process { .. } => None,
-            Source::Ambient { .. } | Source::Sso(_) => Some(true),
+            Source::Ambient { .. } | Source::Sso(_) | Source::Cognito(_) => Some(true),
         }
     }
 }

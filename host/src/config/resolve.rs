@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use aws_credential_types::Credentials;
 
+use super::cognito;
 use super::compat::FileKind;
 use super::files::Files;
 use super::plan::{Ambient, RoleStep, Source, SsoSource};
@@ -119,6 +120,20 @@ impl<'a> Resolver<'a> {
     fn assume_role(&mut self, profile: &str) -> Result<Root, HostError> {
         let source_profile = self.get(profile, "source_profile");
         let credential_source = self.get(profile, "credential_source");
+        if source_profile.is_none()
+            && credential_source.is_none()
+            && cognito::is_cognito(self.files, profile)
+        {
+            // roleport's addition: the profile's own Cognito identity assumes its role_arn
+            // (the identity pool's role reaching into another account).
+            let source = Source::Cognito(cognito::source(self.files, profile)?);
+            self.roles.push(role_step(self.files, profile)?);
+            return Ok(Root {
+                source,
+                settings_profile: profile.to_owned(),
+                mfa_serial: None,
+            });
+        }
         let ambient = match (source_profile, credential_source) {
             (Some(_), Some(_)) => {
                 return Err(incomplete(
@@ -215,6 +230,12 @@ impl<'a> Resolver<'a> {
             || self.get(profile, "sso_role_name").is_some()
         {
             return Ok(Some(root(Source::Sso(sso_source(self.files, profile)?))));
+        }
+        // roleport's own source, where botocore would find nothing it knows.
+        if cognito::is_cognito(self.files, profile) {
+            return Ok(Some(root(Source::Cognito(cognito::source(
+                self.files, profile,
+            )?))));
         }
         let mfa_serial = self.get(profile, "mfa_serial").map(str::to_owned);
         let with_mfa = |source| {

@@ -364,6 +364,69 @@ async fn summaries_list_usable_profiles_sorted_without_secrets() {
 }
 
 #[tokio::test]
+async fn summaries_carry_the_session_tags_for_the_popups_search() {
+    let cfg = config(
+        "[profile b]\naws_access_key_id = A\naws_secret_access_key = s\n\
+         [profile r]\nrole_arn = arn:aws:iam::2:role/R\nsource_profile = b\n\
+         roleport_tags = team=core, env = prod,\n",
+    )
+    .await;
+    let r = cfg
+        .summaries()
+        .into_iter()
+        .find(|s| s.name == "r")
+        .expect("r");
+    assert_eq!(r.tags, ["team=core", "env=prod"]);
+}
+
+#[tokio::test]
+async fn discovered_roles_are_listed_after_the_configured_ones_unless_configured() {
+    let cfg = config(
+        "[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\n\
+         [profile mine]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\
+         [profile prod/ReadOnly]\nregion = us-east-1\n",
+    )
+    .await
+    .with_discovered(vec![crate::sso::directory::Directory {
+        version: 1,
+        login: "corp".into(),
+        session: Some("corp".into()),
+        start_url: "https://d-1.awsapps.com/start".into(),
+        region: "eu-west-1".into(),
+        synced_at: 1,
+        accounts: vec![crate::sso::directory::Account {
+            account_id: "111111111111".into(),
+            name: "prod".into(),
+            roles: vec!["Admin".into(), "ReadOnly".into(), "Billing".into()],
+            roles_synced_at: 1,
+        }],
+    }]);
+    let names: Vec<String> = cfg.summaries().into_iter().map(|s| s.name).collect();
+    // `mine` opens prod/Admin already; `prod/ReadOnly` is a configured name (settings only).
+    assert_eq!(names, ["mine", "prod/Billing"]);
+    let plan = cfg.plan("prod/Billing").expect("plan");
+    match plan.source {
+        Source::Sso(sso) => {
+            assert_eq!(
+                (
+                    sso.account_id.as_str(),
+                    sso.role_name.as_str(),
+                    sso.session.as_deref()
+                ),
+                ("111111111111", "Billing", Some("corp"))
+            );
+        }
+        other => panic!("not SSO: {other:?}"),
+    }
+    assert_eq!(plan.region.as_deref(), Some("eu-west-1"));
+    // A configured name is never taken over by discovery.
+    assert!(!matches!(
+        cfg.plan("prod/ReadOnly").map(|p| p.source),
+        Ok(Source::Sso(_))
+    ));
+}
+
+#[tokio::test]
 async fn syntax_error_is_reported_with_its_line_and_file() {
     let fs = Fs::from_slice(&[("/cfg", "[profile ok]\nregion = x\n[broken\n")]);
     let env = Env::from_slice(&[("AWS_CONFIG_FILE", "/cfg"), ("HOME", "/h")]);

@@ -8,7 +8,7 @@
 mod ambient;
 pub mod mfa;
 pub mod process;
-mod sts;
+pub(crate) mod sts;
 
 use aws_credential_types::Credentials;
 
@@ -74,6 +74,7 @@ pub async fn source_credentials(plan: &Plan) -> Result<RootCredentials, HostErro
         }
         Source::Ambient { profile, kind } => ambient::fetch(profile, *kind).await,
         Source::Sso(sso) => crate::sso::role_credentials(sso).await,
+        Source::Cognito(cognito) => crate::cognito::credentials(cognito, None).await,
     }
 }
 
@@ -86,6 +87,19 @@ pub struct Context<'a> {
     pub mfa: &'a MfaSessions,
     /// The code the person typed, after an `mfa_required` answer.
     pub mfa_code: Option<&'a str>,
+    /// The Cognito password the person typed, after a `password_required` answer.
+    pub password: Option<&'a str>,
+}
+
+/// [`source_credentials`], with what the person typed: a Cognito password.
+async fn run_source(plan: &Plan, ctx: &Context<'_>) -> Result<RootCredentials, HostError> {
+    match &plan.source {
+        Source::Cognito(cognito) => {
+            let typed = ctx.password.map(secrecy::SecretString::from);
+            crate::cognito::credentials(cognito, typed.as_ref()).await
+        }
+        _ => source_credentials(plan).await,
+    }
 }
 
 /// The plan's final credentials for programs (`roleport exec`, `roleport credential-process`):
@@ -107,7 +121,7 @@ async fn root_for_roles(
     region: &str,
     ctx: &Context<'_>,
 ) -> Result<(Issued, bool), HostError> {
-    let root = source_credentials(plan).await?;
+    let root = run_source(plan, ctx).await?;
     let serial = plan
         .source_mfa_serial
         .as_deref()
@@ -193,11 +207,13 @@ async fn assume_roles(
 pub async fn obtain(plan: &Plan, ctx: &Context<'_>) -> Result<SessionCredentials, HostError> {
     let region = region(plan);
     let Some(last) = plan.roles.last() else {
-        let root = source_credentials(plan).await?;
+        let root = run_source(plan, ctx).await?;
         if root.is_temporary() {
             // An SSO permission set is a role: say which, as for any role.
             let role = match &plan.source {
                 Source::Sso(sso) => Some(sso.role_name.clone()),
+                // Known only when the profile names the role it asks the identity pool for.
+                Source::Cognito(c) => c.role_arn.as_ref().map(|r| r.role_name.clone()),
                 _ => None,
             };
             return Ok(SessionCredentials {

@@ -7,6 +7,7 @@ use aws_sdk_sts::primitives::DateTimeFormat;
 use aws_sdk_sts::types::Tag;
 use aws_types::region::Region;
 
+use crate::arn::RoleArn;
 use crate::config::{Plan, RoleStep};
 use crate::error::HostError;
 
@@ -85,6 +86,43 @@ pub async fn assume_role(
         expires_at,
         session_name,
         notice,
+    })
+}
+
+/// AssumeRoleWithWebIdentity with a Cognito identity's OpenID token (the identity pool's
+/// basic flow). The call is unsigned, so no credentials go in.
+pub(crate) async fn assume_role_with_web_identity(
+    profile: &str,
+    region: &str,
+    role_arn: &RoleArn,
+    token: &str,
+) -> Result<Assumed, HostError> {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile)
+        .region(Region::new(region.to_owned()))
+        .no_credentials()
+        .load()
+        .await;
+    let session_name = session_name(None);
+    let out = aws_sdk_sts::Client::new(&config)
+        .assume_role_with_web_identity()
+        .role_arn(&role_arn.arn)
+        .role_session_name(&session_name)
+        .web_identity_token(token)
+        .send()
+        .await
+        .map_err(|e| sts_error("AssumeRoleWithWebIdentity", profile, e))?;
+    let creds = out.credentials().ok_or_else(|| HostError::Sts {
+        action: "AssumeRoleWithWebIdentity",
+        profile: profile.to_owned(),
+        detail: "STS answered without credentials".into(),
+    })?;
+    let (credentials, expires_at) = temporary(creds);
+    Ok(Assumed {
+        credentials,
+        expires_at,
+        session_name,
+        notice: None,
     })
 }
 
@@ -208,13 +246,17 @@ where
         .map(str::to_owned)
         .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
     match err.code() {
-        Some("AccessDenied" | "InvalidClientTokenId" | "SignatureDoesNotMatch") => {
-            HostError::AccessDenied {
-                action,
-                profile,
-                detail,
-            }
-        }
+        Some(
+            "AccessDenied"
+            | "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "InvalidIdentityToken"
+            | "IDPRejectedClaim",
+        ) => HostError::AccessDenied {
+            action,
+            profile,
+            detail,
+        },
         Some("ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired") => {
             HostError::ExpiredCredentials { profile, detail }
         }

@@ -7,6 +7,10 @@
 //! `x-amz-sso_bearer_token`, the OIDC service takes the client's id and secret in the body.
 
 pub mod cache;
+pub mod directory;
+pub mod discovery;
+pub mod pace;
+pub mod write_config;
 
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
@@ -75,6 +79,28 @@ impl Target {
             Err(HostError::UnknownProfile(_)) => Err(not_sso(name)),
             Err(e) => Err(e),
         }
+    }
+
+    /// Every login the config names: each `[sso-session]`, then each legacy start URL
+    /// (once, under the first profile that uses it).
+    pub fn all(config: &AwsConfig) -> Vec<Target> {
+        let mut targets: Vec<Target> = config
+            .sso_sessions()
+            .into_iter()
+            .filter_map(|s| session_target(config, s).ok())
+            .collect();
+        for name in config.profile_names() {
+            if let Ok(Source::Sso(sso)) = config.plan(name).map(|p| p.source) {
+                if sso.session.is_none()
+                    && !targets
+                        .iter()
+                        .any(|t| t.session.is_none() && t.start_url == sso.start_url)
+                {
+                    targets.push(Target::of_source(&sso));
+                }
+            }
+        }
+        targets
     }
 
     /// The token file of this login.

@@ -43,7 +43,7 @@
 //! here prints a secret through `Debug` or `Display`.
 
 pub mod cache;
-mod fsio;
+pub(crate) mod fsio;
 mod index;
 mod os_keyring;
 mod passphrase;
@@ -281,6 +281,17 @@ impl AccessKey {
     }
 }
 
+/// Cognito accepts passwords of up to 256 characters; an empty one is a mistake.
+fn check_cognito_password(password: &SecretString) -> Result<(), StoreError> {
+    let p = password.expose_secret();
+    if p.is_empty() || p.chars().count() > 256 || p.contains(['\n', '\r']) {
+        return Err(StoreError::InvalidKey(
+            "a Cognito password is 1 to 256 characters on one line".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A profile name the store accepts: 1 to 128 of `A-Z a-z 0-9 - _ . @ + = , : /`.
 pub fn check_profile_name(name: &str) -> Result<(), StoreError> {
     let invalid = |why: &str| StoreError::InvalidProfile {
@@ -495,7 +506,53 @@ pub(crate) mod zeroizing_string {
     }
 }
 
-type KeyMap = BTreeMap<String, SealedKey>;
+/// What one store item holds: a profile's long-term keys, or a Cognito user's password
+/// (item [`cognito_item`]). Untagged, so items written before passwords existed still read.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum SealedEntry {
+    Key(SealedKey),
+    Password {
+        #[serde(with = "zeroizing_string")]
+        cognito_password: Zeroizing<String>,
+    },
+}
+
+impl SealedEntry {
+    fn into_key(self, item: &str) -> Result<AccessKey, StoreError> {
+        match self {
+            SealedEntry::Key(key) => key.into_key(),
+            SealedEntry::Password { .. } => Err(not_roleports(item)),
+        }
+    }
+
+    fn into_password(self, item: &str) -> Result<SecretString, StoreError> {
+        match self {
+            SealedEntry::Password { cognito_password } => {
+                Ok(SecretString::from(cognito_password.as_str()))
+            }
+            SealedEntry::Key(_) => Err(not_roleports(item)),
+        }
+    }
+}
+
+fn not_roleports(item: &str) -> StoreError {
+    StoreError::Keyring {
+        item: item.to_owned(),
+        detail: "the item is not one roleport wrote".into(),
+    }
+}
+
+/// The store item of a Cognito profile's password. `#` is not allowed in profile names,
+/// so it never meets a profile's keys.
+pub fn cognito_item(profile: &str) -> String {
+    format!("{COGNITO_ITEM_PREFIX}{profile}")
+}
+
+/// What [`cognito_item`] puts before the profile name.
+pub const COGNITO_ITEM_PREFIX: &str = "cognito-password#";
+
+type KeyMap = BTreeMap<String, SealedEntry>;
 
 /// Reads and writes keys: what [`Store`] and [`lookup`] share. Remembers the passphrase and
 /// the derived key for its life, so a process asks and derives at most once.
@@ -601,6 +658,12 @@ impl Vault {
     }
 
     fn get(&self, profile: &str) -> Result<Option<AccessKey>, StoreError> {
+        self.get_entry(profile)?
+            .map(|e| e.into_key(profile))
+            .transpose()
+    }
+
+    fn get_entry(&self, profile: &str) -> Result<Option<SealedEntry>, StoreError> {
         let index = Index::load(self.dir())?;
         let Some(entry) = index.profiles.get(profile) else {
             return Ok(None);
@@ -612,19 +675,13 @@ impl Vault {
         match entry.backend {
             Backend::Keyring => {
                 let text = os_keyring::get(&self.config.service, profile)?.ok_or_else(missing)?;
-                let sealed: SealedKey =
-                    serde_json::from_str(&text).map_err(|_| StoreError::Keyring {
-                        item: profile.to_owned(),
-                        detail: "the item is not one roleport wrote".into(),
-                    })?;
-                sealed.into_key().map(Some)
+                serde_json::from_str(&text)
+                    .map(Some)
+                    .map_err(|_| not_roleports(profile))
             }
             Backend::File => {
                 let (_, _, mut map) = self.read_keys()?.ok_or_else(missing)?;
-                map.remove(profile)
-                    .ok_or_else(missing)?
-                    .into_key()
-                    .map(Some)
+                map.remove(profile).ok_or_else(missing).map(Some)
             }
         }
     }
@@ -640,13 +697,22 @@ impl Vault {
 
     fn put(&self, backend: Backend, profile: &str, key: &AccessKey) -> Result<(), StoreError> {
         check_profile_name(profile)?;
+        self.put_entry(backend, profile, SealedEntry::Key(SealedKey::from_key(key)))
+    }
+
+    /// Writes one item; the caller has checked its name.
+    fn put_entry(
+        &self,
+        backend: Backend,
+        profile: &str,
+        sealed: SealedEntry,
+    ) -> Result<(), StoreError> {
         let before = Index::load(self.dir())?;
         let old = before.profiles.get(profile).map(|e| e.backend);
         self.prepare(&[Some(backend), old])?;
         let _lock = fsio::DirLock::acquire(self.dir())?;
         let mut index = Index::load(self.dir())?;
         let old = index.profiles.get(profile).map(|e| e.backend);
-        let sealed = SealedKey::from_key(key);
         match backend {
             Backend::Keyring => {
                 let text = Zeroizing::new(
@@ -782,6 +848,36 @@ impl Store {
         self.vault.remove(profile)
     }
 
+    /// Stores the password of a Cognito profile's user (item [`cognito_item`]), replacing
+    /// any earlier one.
+    pub fn put_cognito_password(
+        &self,
+        profile: &str,
+        password: &SecretString,
+    ) -> Result<(), StoreError> {
+        check_profile_name(profile)?;
+        check_cognito_password(password)?;
+        let entry = SealedEntry::Password {
+            cognito_password: Zeroizing::new(password.expose_secret().to_owned()),
+        };
+        self.vault
+            .put_entry(self.backend, &cognito_item(profile), entry)
+    }
+
+    /// The Cognito password stored for `profile`, or `None`.
+    pub fn cognito_password(&self, profile: &str) -> Result<Option<SecretString>, StoreError> {
+        let item = cognito_item(profile);
+        self.vault
+            .get_entry(&item)?
+            .map(|e| e.into_password(&item))
+            .transpose()
+    }
+
+    /// Forgets the Cognito password of `profile`; `false` when there was none.
+    pub fn remove_cognito_password(&self, profile: &str) -> Result<bool, StoreError> {
+        self.vault.remove(&cognito_item(profile))
+    }
+
     /// The profiles with stored keys, sorted. Names only.
     pub fn list(&self) -> Result<Vec<String>, StoreError> {
         Ok(stored_in(&self.vault.config)?
@@ -861,21 +957,38 @@ impl EnvKeyStore {
 
     /// [`lookup`], remembering what it learnt.
     pub fn lookup(&self, profile: &str) -> Result<Option<Credentials>, StoreError> {
+        let Some(vault) = self.vault() else {
+            return Ok(None);
+        };
+        Ok(vault.get(profile)?.map(|k| k.credentials()))
+    }
+
+    /// The Cognito password stored for `profile` (see [`Store::put_cognito_password`]).
+    pub fn cognito_password(&self, profile: &str) -> Result<Option<SecretString>, StoreError> {
+        let Some(vault) = self.vault() else {
+            return Ok(None);
+        };
+        let item = cognito_item(profile);
+        vault
+            .get_entry(&item)?
+            .map(|e| e.into_password(&item))
+            .transpose()
+    }
+
+    fn vault(&self) -> Option<Arc<Vault>> {
         let vault = {
             let mut slot = self.vault.lock().unwrap_or_else(|e| e.into_inner());
             match slot.as_ref() {
                 Some(v) => v.clone(),
                 None => {
-                    let Some(config) = reading_config() else {
-                        return Ok(None);
-                    };
+                    let config = reading_config()?;
                     let v = Arc::new(Vault::new(config));
                     *slot = Some(v.clone());
                     v
                 }
             }
         };
-        Ok(vault.get(profile)?.map(|k| k.credentials()))
+        Some(vault)
     }
 }
 
@@ -1022,6 +1135,38 @@ mod tests {
                     .expect("present");
                 assert_eq!(creds.access_key_id(), key(w * 100 + i).access_key_id());
             }
+        }
+    }
+
+    #[test]
+    fn a_cognito_password_is_an_item_of_its_own_beside_the_profiles_keys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path(), "correct horse battery");
+        store.put("cog", &key(1)).expect("keys");
+        store
+            .put_cognito_password("cog", &SecretString::from("Pa55/word with spaces"))
+            .expect("password");
+        let password = store.cognito_password("cog").expect("get").expect("stored");
+        assert_eq!(password.expose_secret(), "Pa55/word with spaces");
+        // The keys are untouched, and neither reads as the other.
+        assert_eq!(
+            store
+                .get("cog")
+                .expect("get")
+                .expect("keys")
+                .access_key_id(),
+            "AKIDTEST00000001"
+        );
+        assert!(store.cognito_password("other").expect("get").is_none());
+        assert!(store.get(&cognito_item("cog")).is_err());
+        assert_eq!(store.list().expect("list"), ["cog", "cognito-password#cog"]);
+        assert!(store.remove_cognito_password("cog").expect("remove"));
+        assert!(store.cognito_password("cog").expect("get").is_none());
+        assert!(store.get("cog").expect("get").is_some());
+        for bad in ["", "two\nlines"] {
+            assert!(store
+                .put_cognito_password("cog", &SecretString::from(bad))
+                .is_err());
         }
     }
 

@@ -138,6 +138,47 @@ impl Emulator {
             .collect()
     }
 
+    /// The value of `cognito.<key>` in the emulator's JSON line (the seeded pools and user).
+    pub fn cognito(&self, key: &str) -> String {
+        self.info["cognito"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cognito.{key}"))
+            .to_owned()
+    }
+
+    /// The `X-Amz-Target` operations of the JSON-protocol calls moto received (Cognito's),
+    /// in order, e.g. `AWSCognitoIdentityProviderService.InitiateAuth`, with their bodies.
+    pub fn recorded_targets(&self) -> Vec<(String, String)> {
+        let (_, _, body) = ureq_get(
+            &format!("{}/moto-api/recorder/download-recording", self.get("moto")),
+            None,
+        );
+        body.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|e| {
+                let headers = e["headers"].as_object()?;
+                let target = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))?
+                    .1
+                    .as_str()?
+                    .to_owned();
+                let raw = e["body"].as_str().unwrap_or_default();
+                let body = if e["body_encoded"].as_bool() == Some(true) {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(raw)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .unwrap_or_default()
+                } else {
+                    raw.to_owned()
+                };
+                Some((target, body))
+            })
+            .collect()
+    }
+
     /// Every secret moto issued (keys, secrets, session tokens), for canary checks.
     pub fn issued_secrets(&self) -> Vec<String> {
         let (_, _, body) = ureq_get(
@@ -157,9 +198,30 @@ impl Emulator {
             .collect()
     }
 
+    /// A base64 SAMLResponse from the stub identity provider, as its page would post it;
+    /// `query` as the page takes it (`roles=prod,dev&duration=3600`, `expired=1`).
+    pub fn saml_response(&self, query: &str) -> String {
+        let url = format!(
+            "http://127.0.0.1:{}/_stub/saml/issue?{query}",
+            self.info["port"]
+        );
+        let (status, _, body) = ureq_get(&url, None);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["saml_response"]
+            .as_str()
+            .expect("saml_response")
+            .to_owned()
+    }
+
     /// The environment a browser would give the host.
     pub fn host_env(&self, env: super::HostEnv) -> super::HostEnv {
         env.var("AWS_ENDPOINT_URL_STS", &self.get("moto"))
+            .var("AWS_ENDPOINT_URL_COGNITO_IDENTITY", &self.get("moto"))
+            .var(
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                &self.get("moto"),
+            )
             .var("ROLEPORT_SIGNIN_URL", &self.get("signin"))
             .var("ROLEPORT_CONSOLE_URL", &self.get("console"))
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod emulator;
+pub mod sso_home;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;

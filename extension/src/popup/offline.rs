@@ -1,0 +1,122 @@
+//! What the popup still offers when the host is not installed (or not reachable): the AWS
+//! console's own Switch Role page for each role profile the host listed last time.
+//!
+//! Switching roles needs no credential from roleport: the person is already signed in to a
+//! console, and AWS checks that its identity may assume the role. So the popup keeps, in
+//! `storage.local`, the name, account, role and colour of each role profile (never a
+//! credential, nothing the host did not already show) and turns them into links.
+
+use roleport_protocol::{Color, ProfileKind, ProfileSummary};
+use serde::{Deserialize, Serialize};
+
+/// The storage key.
+pub const KEY: &str = "roleport.switch_roles";
+
+/// AWS's Switch Role page (the `aws` partition: the console the links open).
+const SWITCH_ROLE_PAGE: &str = "https://signin.aws.amazon.com/switchrole";
+
+/// One role profile, as a Switch Role link needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchRole {
+    /// The profile's name, shown by the console as the role's display name.
+    pub name: String,
+    /// The role's account.
+    pub account_id: String,
+    /// The role's name.
+    pub role: String,
+    /// The profile's colour, shown by the console beside the display name.
+    pub color: Color,
+}
+
+impl SwitchRole {
+    /// The Switch Role page with the account, role, display name and colour filled in.
+    pub fn url(&self) -> String {
+        format!(
+            "{SWITCH_ROLE_PAGE}?account={}&roleName={}&displayName={}&color={}",
+            encode(&self.account_id),
+            encode(&self.role),
+            encode(&self.name),
+            self.color.css().trim_start_matches('#')
+        )
+    }
+}
+
+/// The role profiles among `profiles` (configured `role_arn` profiles with a known account
+/// and role; IAM Identity Center roles trust only their identity provider, so no console can
+/// switch into them).
+pub fn from_profiles(profiles: &[ProfileSummary]) -> Vec<SwitchRole> {
+    profiles
+        .iter()
+        .filter(|p| p.kind == ProfileKind::AssumeRole)
+        .filter_map(|p| {
+            Some(SwitchRole {
+                name: p.name.clone(),
+                account_id: p.account_id.clone()?,
+                role: p.role.clone()?,
+                color: p.appearance.color,
+            })
+        })
+        .collect()
+}
+
+/// Percent-encodes all but RFC 3986's unreserved characters.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roleport_protocol::Appearance;
+
+    fn profile(name: &str, kind: ProfileKind, account: Option<&str>) -> ProfileSummary {
+        ProfileSummary {
+            name: name.into(),
+            kind,
+            account_id: account.map(str::to_owned),
+            role: Some("Admin".into()),
+            region: None,
+            account_name: None,
+            discovered: false,
+            tags: Vec::new(),
+            appearance: Appearance::default_for(name),
+        }
+    }
+
+    #[test]
+    fn only_role_profiles_with_an_account_become_links() {
+        let profiles = [
+            profile("prod", ProfileKind::AssumeRole, Some("111111111111")),
+            profile("keys", ProfileKind::StaticKeys, Some("222222222222")),
+            profile("sso", ProfileKind::Sso, Some("333333333333")),
+            profile("odd", ProfileKind::AssumeRole, None),
+        ];
+        let names: Vec<String> = from_profiles(&profiles)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["prod"]);
+    }
+
+    #[test]
+    fn the_link_fills_the_switch_role_page() {
+        let role = SwitchRole {
+            name: "prod eu/admin".into(),
+            account_id: "111111111111".into(),
+            role: "team/Admin".into(),
+            color: Color::Red,
+        };
+        assert_eq!(
+            role.url(),
+            "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=team%2FAdmin\
+             &displayName=prod%20eu%2Fadmin&color=ff613d"
+        );
+    }
+}

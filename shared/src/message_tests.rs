@@ -1,0 +1,229 @@
+//! The wire shapes of `message.rs`, pinned: what each type looks like as JSON.
+
+use super::*;
+use crate::{Color, ErrorCode, Icon};
+use serde_json::json;
+
+#[test]
+fn request_type_sits_beside_envelope_fields() {
+    let env = Envelope::new(
+        7,
+        Request::OpenConsole(OpenConsole {
+            profile: "prod".into(),
+            ..OpenConsole::default()
+        }),
+    );
+    let json = serde_json::to_value(&env).expect("serialises");
+    assert_eq!(
+        json,
+        json!({"v": 1, "id": 7, "type": "open_console", "profile": "prod"})
+    );
+    assert_eq!(
+        serde_json::from_value::<Envelope>(json).expect("parses"),
+        env
+    );
+}
+
+#[test]
+fn unit_request_needs_only_its_type() {
+    let env: Envelope =
+        serde_json::from_str(r#"{"v":1,"id":1,"type":"list_profiles"}"#).expect("parses");
+    assert_eq!(env.request, Request::ListProfiles);
+}
+
+#[test]
+fn reply_carries_ok_or_err() {
+    let ok = Reply::ok(
+        3,
+        Response::ListProfiles(ProfileList {
+            profiles: vec![ProfileSummary {
+                name: "dev".into(),
+                kind: ProfileKind::StaticKeys,
+                account_id: None,
+                role: None,
+                region: None,
+                account_name: None,
+                discovered: false,
+                tags: Vec::new(),
+                appearance: Appearance {
+                    color: Color::Blue,
+                    icon: Icon::Tree,
+                },
+            }],
+        }),
+    );
+    assert_eq!(
+        serde_json::to_value(&ok).expect("serialises"),
+        json!({"v":1,"id":3,"ok":{"type":"list_profiles","profiles":[
+            {"name":"dev","kind":"static_keys","color":"blue","icon":"tree"}]}})
+    );
+    let err = Reply::err(None, ProtocolError::new(ErrorCode::BadFrame, "m", "h"));
+    let value = serde_json::to_value(&err).expect("serialises");
+    assert_eq!(
+        value,
+        json!({"v":1,"id":null,"err":{"code":"bad_frame","message":"m","hint":"h"}})
+    );
+    assert_eq!(serde_json::from_value::<Reply>(value).expect("parses"), err);
+}
+
+#[test]
+fn type_names_match_serde_tags() {
+    let all = [
+        Request::Hello(Hello {
+            client: "c".into(),
+            version: "1".into(),
+        }),
+        Request::ListProfiles,
+        Request::OpenConsole(OpenConsole {
+            profile: "p".into(),
+            ..OpenConsole::default()
+        }),
+        Request::OpenInBrowser(OpenConsole {
+            profile: "p".into(),
+            service: Some("ec2".into()),
+            ..OpenConsole::default()
+        }),
+        Request::OpenTabResult(OpenTabResult {
+            event_id: 1,
+            outcome: TabOutcome::Ok(OpenedTab {
+                profile: "p".into(),
+                tab_id: 2,
+                place: Place::Group(3),
+                notices: Vec::new(),
+            }),
+        }),
+        Request::SsoLogin(SsoLogin {
+            profile: "p".into(),
+        }),
+        Request::SamlRoles(SamlRoles {
+            saml_response: "PHg+".into(),
+        }),
+        Request::SamlOpen(SamlOpen {
+            handle: "h".into(),
+            role_arn: "arn:aws:iam::111111111111:role/Admin".into(),
+            region: None,
+        }),
+        Request::SsoSync(SsoSync::default()),
+    ];
+    assert_eq!(all.len(), Request::TYPES.len());
+    for (req, name) in all.iter().zip(Request::TYPES) {
+        let json = serde_json::to_value(req).expect("serialises");
+        assert_eq!(json["type"], *name);
+        assert_eq!(req.type_name(), *name);
+    }
+}
+
+#[test]
+fn events_carry_their_name_beside_v_and_round_trip() {
+    let event = EventFrame::new(Event::OpenTab(OpenTab {
+        event_id: 4,
+        console: OpenConsoleOk {
+            profile: "prod".into(),
+            url: "https://signin.example/federation?Action=login".into(),
+            account_id: Some("111111111111".into()),
+            role: None,
+            expires_at: None,
+            notices: Vec::new(),
+            appearance: Appearance {
+                color: Color::Red,
+                icon: Icon::Fence,
+            },
+        },
+    }));
+    let value = serde_json::to_value(&event).expect("serialises");
+    assert_eq!(
+        value,
+        json!({"v": 1, "event": "open_tab", "event_id": 4, "profile": "prod",
+               "url": "https://signin.example/federation?Action=login",
+               "account_id": "111111111111", "color": "red", "icon": "fence"})
+    );
+    assert_eq!(
+        serde_json::from_value::<EventFrame>(value).expect("parses"),
+        event
+    );
+    assert_eq!(Event::NAMES[0], event.event.name());
+    let code = Event::SsoDeviceCode(SsoDeviceCode {
+        event_id: 5,
+        profile: "sso".into(),
+        user_code: "ABCD-EFGH".into(),
+        verification_uri_complete: "https://d-1.awsapps.com/start/#/device?user_code=ABCD-EFGH"
+            .into(),
+        expires_in: 600,
+    });
+    assert_eq!(Event::NAMES[1], code.name());
+    assert_eq!(
+        serde_json::to_value(EventFrame::new(code)).expect("serialises")["event"],
+        "sso_device_code"
+    );
+    // An event is never mistaken for a reply, nor a reply for an event.
+    let reply = json!({"v": 1, "id": 1, "ok": {"type": "open_tab_result"}});
+    assert!(serde_json::from_value::<EventFrame>(reply.clone()).is_err());
+    assert!(serde_json::from_value::<Reply>(serde_json::to_value(&event).expect("v")).is_err());
+    assert!(serde_json::from_value::<Reply>(reply).is_ok());
+}
+
+#[test]
+fn open_tab_result_carries_ok_or_err_beside_its_type() {
+    let ok: Envelope = serde_json::from_value(json!({"v": 1, "id": 9, "type": "open_tab_result",
+        "event_id": 4, "ok": {"profile": "prod", "tab_id": 7, "container": "firefox-container-2"}}))
+    .expect("parses");
+    assert_eq!(
+        ok.request,
+        Request::OpenTabResult(OpenTabResult {
+            event_id: 4,
+            outcome: TabOutcome::Ok(OpenedTab {
+                profile: "prod".into(),
+                tab_id: 7,
+                place: Place::Container("firefox-container-2".into()),
+                notices: Vec::new(),
+            }),
+        })
+    );
+    let err = Envelope::new(
+        10,
+        Request::OpenTabResult(OpenTabResult {
+            event_id: 5,
+            outcome: TabOutcome::Err(ProtocolError::new(ErrorCode::BrowserApiFailed, "m", "h")),
+        }),
+    );
+    let value = serde_json::to_value(&err).expect("serialises");
+    assert_eq!(
+        value,
+        json!({"v": 1, "id": 10, "type": "open_tab_result", "event_id": 5,
+               "err": {"code": "browser_api_failed", "message": "m", "hint": "h"}})
+    );
+    assert_eq!(
+        serde_json::from_value::<Envelope>(value).expect("parses"),
+        err
+    );
+    let answer = Reply::ok(10, Response::OpenTabResult);
+    assert_eq!(
+        serde_json::to_value(&answer).expect("serialises"),
+        json!({"v": 1, "id": 10, "ok": {"type": "open_tab_result"}})
+    );
+}
+
+#[test]
+fn opened_in_browser_flattens_the_tab_and_has_no_url() {
+    let ok = Response::OpenInBrowser(OpenedInBrowser {
+        browser: Browser::Chromium,
+        tab: OpenedTab {
+            profile: "prod".into(),
+            tab_id: 3,
+            place: Place::Group(8),
+            notices: Vec::new(),
+        },
+        account_id: Some("111111111111".into()),
+        role: Some("Admin".into()),
+    });
+    let value = serde_json::to_value(&ok).expect("serialises");
+    assert_eq!(
+        value,
+        json!({"type": "open_in_browser", "browser": "chromium", "profile": "prod",
+               "tab_id": 3, "group": 8, "account_id": "111111111111", "role": "Admin"})
+    );
+    assert_eq!(
+        serde_json::from_value::<Response>(value).expect("parses"),
+        ok
+    );
+}
