@@ -32,6 +32,10 @@ const DEV = { account: '222222222222', role: 'Developer', group: 'saml:222222222
 test('chromium: an IdP sign-in shows its roles; two chosen open in two tab groups, each its own identity', async () => {
   const b = await launchChromium(aws, { extensionDir });
   try {
+    // A fresh profile's worker registers its listeners when its script first runs: a post
+    // made before that is not seen (an installed extension's worker is woken by the event).
+    await eventually(() => b.worker.evaluate(() => chrome.webRequest.onBeforeRequest.hasListeners()),
+      'the SAML listener');
     const idp = await b.context.newPage();
     await idp.goto(aws.idp);
     // The post still reaches AWS (here the stub's role chooser): roleport only reads it.
