@@ -26,8 +26,13 @@ const containerOf = (b, account) => containerIn(b.driver, b.popup, account);
 
 async function click(b, profile) {
   await b.driver.switchTo().window(b.popup);
-  const row = await b.driver.wait(until.elementLocated(By.css(`[data-profile="${profile}"]`)), 15000);
-  await row.click();
+  // The popup redraws its rows on every message (a late list or progress answer): a row found
+  // just before a redraw is stale, so find it again and retry.
+  await eventually(async () => {
+    const row = await b.driver.wait(until.elementLocated(By.css(`[data-profile="${profile}"]`)), 15000);
+    await row.click();
+    return true;
+  }, `a click on ${profile}`);
 }
 
 async function shownAccount(driver, handle) {
