@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod audit;
+pub mod backoff;
 pub mod cli;
 pub mod cognito;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod federation;
 pub mod install;
 pub mod ipc;
+pub mod limits;
 pub mod native;
 pub mod record;
 pub mod saml;

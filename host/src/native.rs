@@ -14,8 +14,9 @@ use roleport_protocol::{
     PROTOCOL_VERSION,
 };
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
+use crate::limits;
 use crate::service::Service;
 
 /// The browser that started the host, as told by its command line.
@@ -178,6 +179,9 @@ pub async fn serve_with<R, W>(
     let writer = std::thread::spawn(move || write_frames(output, outbound.0, record));
 
     let mut tasks = tokio::task::JoinSet::new();
+    // A bound on requests in flight: beyond it, `busy` at once (an unbounded queue would let a
+    // stuck AWS pile up tasks and memory without end).
+    let in_flight = Arc::new(Semaphore::new(limits::MAX_IN_FLIGHT));
     while let Some(inbound) = in_rx.recv().await {
         match inbound {
             Inbound::Fatal(error) => {
@@ -189,11 +193,30 @@ pub async fn serve_with<R, W>(
                     let _ = out_tx.send(Outbound::Reply(Reply::err(id, error)));
                 }
                 Ok((id, request)) => {
+                    let kind = request.type_name();
+                    let permit = if limits::is_capped(&request) {
+                        match Arc::clone(&in_flight).try_acquire_owned() {
+                            Ok(permit) => Some(permit),
+                            Err(_) => {
+                                tracing::warn!(id, kind, "refused: too many requests in flight");
+                                let busy = Reply::err(Some(id), limits::busy(kind));
+                                let _ = out_tx.send(Outbound::Reply(busy));
+                                continue;
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                    let limit = limits::time_limit(&request);
                     let service = Arc::clone(&service);
                     let out = out_tx.clone();
                     tasks.spawn(async move {
-                        let kind = request.type_name();
-                        let handled = tokio::spawn(async move { service.handle(request).await });
+                        let _permit = permit;
+                        // The limit runs inside the spawned task, so a handler past it is
+                        // dropped (not left running) and a panic is still caught below.
+                        let handled = tokio::spawn(async move {
+                            limits::within(kind, limit, service.handle(request)).await
+                        });
                         let reply = match handled.await {
                             Ok(Ok(response)) => Reply::ok(id, response),
                             Ok(Err(error)) => {
