@@ -324,11 +324,7 @@ fn write_frames<W: Write>(
         let frame = match encode_message(&reply) {
             Ok(frame) => frame,
             Err(NmError::OutgoingTooLarge { len, .. }) => {
-                let error = ProtocolError::new(
-                    ErrorCode::FrameTooLarge,
-                    format!("the reply is {len} bytes, over the browser's limit of {MAX_FRAME_TO_BROWSER}"),
-                    "Narrow the request (fewer profiles), or report this as a bug.",
-                );
+                let error = too_large(&reply, len);
                 match encode_message(&Reply::err(reply.id, error)) {
                     Ok(frame) => frame,
                     Err(_) => continue,
@@ -346,6 +342,32 @@ fn write_frames<W: Write>(
             // The browser went away; nobody is left to answer.
             return;
         }
+    }
+}
+
+/// The error that replaces a reply over the browser's 1 MiB limit (the browser would drop the
+/// frame and end the port). A profile list says how many profiles and what still works.
+fn too_large(reply: &Reply, len: usize) -> ProtocolError {
+    let limit = MAX_FRAME_TO_BROWSER;
+    match &reply.outcome {
+        roleport_protocol::Outcome::Ok(roleport_protocol::Response::ListProfiles(list)) => {
+            ProtocolError::new(
+                ErrorCode::FrameTooLarge,
+                format!(
+                    "the list of {} profiles is {len} bytes, over the browser's limit of {limit} \
+                     bytes for one message from roleport's host",
+                    list.profiles.len()
+                ),
+                "Keep fewer profiles in ~/.aws/config (and fewer discovered SSO roles: \
+                 `roleport sso sync` only the logins you use); meanwhile `roleport list` and \
+                 `roleport open PROFILE` in a terminal reach every profile.",
+            )
+        }
+        _ => ProtocolError::new(
+            ErrorCode::FrameTooLarge,
+            format!("the reply is {len} bytes, over the browser's limit of {limit}"),
+            "This is a bug in roleport: please report it with the host's log.",
+        ),
     }
 }
 
