@@ -20,6 +20,8 @@ pub mod limits;
 pub mod native;
 pub mod record;
 pub mod saml;
+#[cfg(test)]
+mod secret_types;
 pub mod service;
 pub mod services;
 pub mod sso;
