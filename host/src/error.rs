@@ -102,7 +102,10 @@ pub enum HostError {
         detail: String,
     },
     /// STS failed on AWS's side (5xx) or did not answer, on every attempt.
-    #[error("STS did not serve {action} for profile `{profile}` on any of {} attempts: {what}", crate::credentials::sts::STS_MAX_ATTEMPTS)]
+    #[error(
+        "STS did not serve {action} for profile `{profile}` on any of {} attempts: {what}",
+        crate::credentials::sts::STS_MAX_ATTEMPTS
+    )]
     StsUnavailable {
         /// The STS action.
         action: &'static str,

@@ -74,7 +74,9 @@ where
 fn timed_out(kind: &str, limit: Duration, waiting: Option<&str>) -> ProtocolError {
     let seconds = limit.as_secs_f64();
     let message = match waiting {
-        Some(step) => format!("{kind} did not finish within {seconds} s: it was waiting for {step}"),
+        Some(step) => {
+            format!("{kind} did not finish within {seconds} s: it was waiting for {step}")
+        }
         None => format!("{kind} did not finish within {seconds} s"),
     };
     ProtocolError::new(
@@ -113,7 +115,9 @@ mod tests {
         let error = answer.expect_err("timed out");
         assert_eq!(error.code, ErrorCode::RequestTimeout);
         assert!(
-            error.message.ends_with("waiting for AssumeRole of arn:aws:iam::1:role/A for profile `prod`"),
+            error
+                .message
+                .ends_with("waiting for AssumeRole of arn:aws:iam::1:role/A for profile `prod`"),
             "{}",
             error.message
         );
@@ -121,7 +125,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_request_within_its_limit_is_answered_as_it_is() {
-        let answer = within("hello", Duration::from_secs(1), async { Ok(Response::OpenTabResult) });
+        let answer = within("hello", Duration::from_secs(1), async {
+            Ok(Response::OpenTabResult)
+        });
         assert_eq!(answer.await, Ok(Response::OpenTabResult));
     }
 
@@ -131,7 +137,10 @@ mod tests {
         assert!(DEFAULT_LIMIT < Duration::from_secs(60));
         assert!(SSO_LOGIN_LIMIT < Duration::from_secs(15 * 60));
         assert!(SSO_SYNC_LIMIT < Duration::from_secs(60 * 60));
-        assert_eq!(time_limit(&Request::ListProfiles).min(DEFAULT_LIMIT), time_limit(&Request::ListProfiles));
+        assert_eq!(
+            time_limit(&Request::ListProfiles).min(DEFAULT_LIMIT),
+            time_limit(&Request::ListProfiles)
+        );
     }
 
     #[test]

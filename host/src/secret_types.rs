@@ -29,7 +29,10 @@ fn canary_credentials() -> Credentials {
 
 fn assert_hidden(what: &str, shown: &str, canaries: &[&str]) {
     for canary in canaries {
-        assert!(!shown.contains(canary), "{what}'s Debug shows {canary}: {shown}");
+        assert!(
+            !shown.contains(canary),
+            "{what}'s Debug shows {canary}: {shown}"
+        );
     }
 }
 
@@ -59,7 +62,11 @@ fn credential_types_show_no_key_not_even_the_key_id() {
         expires_at: None,
         notices: Vec::new(),
     };
-    assert_hidden("SessionCredentials", &format!("{session:?}"), &[KEY_ID, SECRET, TOKEN]);
+    assert_hidden(
+        "SessionCredentials",
+        &format!("{session:?}"),
+        &[KEY_ID, SECRET, TOKEN],
+    );
     for source in [
         Source::StaticKeys {
             profile: "p".into(),
@@ -90,7 +97,11 @@ fn sso_tokens_and_the_client_secret_never_print() {
     assert_hidden(
         "CachedToken",
         &format!("{token:?}"),
-        &["canary-sso-access-token", "canary-sso-client-secret", "canary-sso-refresh-token"],
+        &[
+            "canary-sso-access-token",
+            "canary-sso-client-secret",
+            "canary-sso-refresh-token",
+        ],
     );
 }
 
@@ -101,9 +112,17 @@ fn store_values_passphrases_and_typed_secrets_never_print() {
         SecretString::from("canary-long-term-secret"),
     )
     .expect("a valid key");
-    assert_hidden("AccessKey", &format!("{key:?}"), &["canary-long-term-secret"]);
+    assert_hidden(
+        "AccessKey",
+        &format!("{key:?}"),
+        &["canary-long-term-secret"],
+    );
     let passphrase = crate::store::Passphrase::Given(SecretString::from("canary-passphrase"));
-    assert_hidden("Passphrase", &format!("{passphrase:?}"), &["canary-passphrase"]);
+    assert_hidden(
+        "Passphrase",
+        &format!("{passphrase:?}"),
+        &["canary-passphrase"],
+    );
     let open = roleport_protocol::OpenConsole {
         profile: "p".into(),
         region: None,
@@ -112,7 +131,15 @@ fn store_values_passphrases_and_typed_secrets_never_print() {
         mfa_code: Some("918273".into()),
         password: Some("canary-cognito-password".into()),
     };
-    assert_hidden("OpenConsole", &format!("{open:?}"), &["918273", "canary-cognito-password"]);
+    assert_hidden(
+        "OpenConsole",
+        &format!("{open:?}"),
+        &["918273", "canary-cognito-password"],
+    );
     let secret = SecretString::from("canary-secret-string");
-    assert_hidden("SecretString", &format!("{secret:?}"), &["canary-secret-string"]);
+    assert_hidden(
+        "SecretString",
+        &format!("{secret:?}"),
+        &["canary-secret-string"],
+    );
 }

@@ -67,7 +67,11 @@ fn a_few_sts_throttles_or_5xx_are_retried_and_the_console_opens() {
         aws.fault("AssumeRole", fault, 2);
         let reply = open(&aws, "prod");
         assert_eq!(console_account(&aws, &reply), "111111111111", "{fault}");
-        assert_eq!(aws.attempts("AssumeRole") - before, 3, "{fault}: 2 faults + 1 success");
+        assert_eq!(
+            aws.attempts("AssumeRole") - before,
+            3,
+            "{fault}: 2 faults + 1 success"
+        );
     }
     // GetFederationToken (plain long-term keys) goes through the same client construction.
     aws.fault("GetFederationToken", "unavailable", 3);

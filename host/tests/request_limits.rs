@@ -104,7 +104,10 @@ fn many_profiles(n: usize) -> String {
 fn a_profile_list_over_the_browsers_1_mib_limit_is_a_coded_error_and_the_port_stays_usable() {
     let mut host = HostEnv::new(&many_profiles(20_000)).spawn();
     let reply = host.request(1, "list_profiles", json!({}));
-    assert_eq!((err_code(&reply), &reply["id"]), ("frame_too_large", &json!(1)));
+    assert_eq!(
+        (err_code(&reply), &reply["id"]),
+        ("frame_too_large", &json!(1))
+    );
     let message = reply["err"]["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("20001 profiles") && message.contains("1048576"),

@@ -53,7 +53,9 @@ pub async fn run(
     } else {
         format!("{running},{profile}")
     };
-    crate::limits::stage(format!("the credential_process `{program}` of profile `{profile}`"));
+    crate::limits::stage(format!(
+        "the credential_process `{program}` of profile `{profile}`"
+    ));
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .env(RUNNING_VAR, chain)

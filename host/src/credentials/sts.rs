@@ -93,7 +93,10 @@ pub async fn assume_role(
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect();
-    crate::limits::stage(format!("AssumeRole of {} for profile `{}`", step.role_arn.arn, step.profile));
+    crate::limits::stage(format!(
+        "AssumeRole of {} for profile `{}`",
+        step.role_arn.arn, step.profile
+    ));
     let client = sts_client(&step.profile, region, from).await;
     let out = client
         .assume_role()

@@ -31,8 +31,14 @@ enum Transient {
 /// The sign-in token for `token_url` (which carries the session: it is never logged or shown).
 /// 429, 5xx and unreachable endpoints are retried up to [`MAX_ATTEMPTS`] in all; a refusal
 /// (4xx) is final at once: a token is single-use, but a failed exchange never issued one.
-pub(super) async fn signin_token(http: &reqwest::Client, token_url: &Url) -> Result<String, HostError> {
-    let host = token_url.host_str().unwrap_or("the sign-in endpoint").to_owned();
+pub(super) async fn signin_token(
+    http: &reqwest::Client,
+    token_url: &Url,
+) -> Result<String, HostError> {
+    let host = token_url
+        .host_str()
+        .unwrap_or("the sign-in endpoint")
+        .to_owned();
     let base = backoff::base();
     let mut attempt = 0;
     loop {
@@ -73,7 +79,10 @@ async fn once(
             return Ok(Err(Transient::Unreachable(describe(&e))));
         }
         Err(e) => {
-            return Err(HostError::Federation(format!("cannot reach {host}: {}", describe(&e))));
+            return Err(HostError::Federation(format!(
+                "cannot reach {host}: {}",
+                describe(&e)
+            )));
         }
     };
     let status = response.status();
