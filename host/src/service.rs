@@ -24,6 +24,10 @@ use crate::sso::{self, Target};
 /// How many sign-ins run at once; more wait their turn.
 const MAX_CONCURRENT_SIGNINS: usize = 6;
 
+/// What a sign-in waits for before its turn (for `request_timeout`'s message).
+const WAITING_FOR_A_TURN: &str =
+    "its turn: the host signs in to 6 profiles at a time, and all 6 were still running";
+
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
     endpoints: Endpoints,
@@ -244,6 +248,7 @@ impl Service {
                 .map_err(|e| e.to_protocol()),
             Request::SamlOpen(open) => {
                 // Bounded like every sign-in.
+                crate::limits::stage(WAITING_FOR_A_TURN);
                 let _permit = self.signins.acquire().await.ok();
                 saml::open(
                     &self.endpoints,
@@ -266,6 +271,7 @@ impl Service {
         requester: Requester,
     ) -> Result<OpenConsoleOk, HostError> {
         // A closed semaphore is impossible (never closed); waiting is the bound.
+        crate::limits::stage(WAITING_FOR_A_TURN);
         let _permit = self.signins.acquire().await.ok();
         let config = self.config().await?;
         let plan = config.plan(&open.profile)?;

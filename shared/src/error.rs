@@ -63,6 +63,12 @@ pub enum ErrorCode {
     /// The host took longer than the request's time limit to answer (set by the extension,
     /// which then closes the port so that the next request starts a fresh host).
     HostTimeout,
+    /// The host gave up on a request that did not finish within the host's own time limit
+    /// (shorter than the extension's); the message names the step it was waiting for.
+    RequestTimeout,
+    /// The host is already serving as many requests as it takes at once; this one was refused
+    /// without being queued.
+    Busy,
 }
 
 impl ErrorCode {
@@ -94,6 +100,8 @@ impl ErrorCode {
         ErrorCode::SamlInvalid,
         ErrorCode::PasswordRequired,
         ErrorCode::HostTimeout,
+        ErrorCode::RequestTimeout,
+        ErrorCode::Busy,
     ];
 
     /// The code as it appears on the wire.
@@ -125,6 +133,8 @@ impl ErrorCode {
             ErrorCode::SamlInvalid => "saml_invalid",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::HostTimeout => "host_timeout",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::Busy => "busy",
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
 /// One cached token, exactly as the AWS CLI writes it (unknown fields are kept on rewrite).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CachedToken {
     /// The portal's start URL.
@@ -40,6 +40,30 @@ pub struct CachedToken {
     /// Whatever else a newer AWS CLI wrote: kept as it was.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `Debug` names the login and the expiry, never a token or the client secret.
+impl std::fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("start_url", &self.start_url)
+            .field("region", &self.region)
+            .field("access_token", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .field("client_id", &self.client_id)
+            .field("registration_expires_at", &self.registration_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tokens and the client secret are wiped when a copy is dropped.
+impl Drop for CachedToken {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        self.client_secret.zeroize();
+        self.refresh_token.zeroize();
+    }
 }
 
 impl CachedToken {

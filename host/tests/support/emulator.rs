@@ -214,6 +214,32 @@ impl Emulator {
             .to_owned()
     }
 
+    /// Arms a fault (`tests/aws/emu_faults.py`): the next `count` calls of `target` (an STS
+    /// action, `sts`, or `getSigninToken`) get `fault`; `count` -1 is every call.
+    pub fn fault(&self, target: &str, fault: &str, count: i64) {
+        let url = format!(
+            "http://127.0.0.1:{}/_stub/faults?target={target}&fault={fault}&count={count}",
+            self.info["port"]
+        );
+        let (status, _, body) = http("POST", &url, None);
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Every fault off; hung calls answer now.
+    pub fn clear_faults(&self) {
+        let url = format!("http://127.0.0.1:{}/_stub/faults/clear", self.info["port"]);
+        let (status, _, body) = http("POST", &url, None);
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// How many calls of `target` the product made (faulted or not) since the emulator started.
+    pub fn attempts(&self, target: &str) -> u64 {
+        let url = format!("http://127.0.0.1:{}/_stub/attempts", self.info["port"]);
+        let (_, _, body) = ureq_get(&url, None);
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v["attempts"][target].as_u64().unwrap_or(0)
+    }
+
     /// The environment a browser would give the host.
     pub fn host_env(&self, env: super::HostEnv) -> super::HostEnv {
         env.var("AWS_ENDPOINT_URL_STS", &self.get("moto"))
@@ -257,6 +283,10 @@ impl Drop for Emulator {
 
 /// A minimal HTTP/1.1 GET (no redirects) so the tests need no HTTP client of their own.
 fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+    http("GET", url, cookie)
+}
+
+fn http(method: &str, url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
     use std::io::{Read, Write};
     let url = url::Url::parse(url).expect("url");
     let addr = format!(
@@ -269,7 +299,9 @@ fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, Str
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    let mut req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n"
+    );
     if let Some(c) = cookie {
         req.push_str(&format!("Cookie: {c}\r\n"));
     }
