@@ -177,13 +177,21 @@ async fn list_profiles(cached: bool) -> Result<ProfileList, ProtocolError> {
             return Ok(list);
         }
     }
-    match native_port::request(Request::ListProfiles).await? {
-        Response::ListProfiles(list) => {
-            LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
-            Ok(list)
+    // In pages: a large organisation's list is over the browser's 1 MiB per message.
+    let mut pages = crate::profile_pages::Pages::default();
+    let mut cursor = crate::profile_pages::Pages::first();
+    let list = loop {
+        let ask = Request::ListProfiles(roleport_protocol::ListProfiles::page(cursor));
+        match native_port::request(ask).await? {
+            Response::ListProfiles(page) => match pages.add(page)? {
+                crate::profile_pages::Step::Ask(next) => cursor = next,
+                crate::profile_pages::Step::Done(list) => break list,
+            },
+            other => return Err(wrong_answer("list_profiles", &other)),
         }
-        other => Err(wrong_answer("list_profiles", &other)),
-    }
+    };
+    LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
+    Ok(list)
 }
 
 /// Opens every profile concurrently: each tab appears as soon as its own sign-in is ready,

@@ -11,7 +11,8 @@
 //!   the background), [`placement`] (container vs tab group, create vs recolour),
 //!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
-//!   [`popup::sync`] (the SSO sync button's state and words), [`saml::post`] (which requests are SAML
+//!   [`popup::sync`] (the SSO sync button's state and words), [`profile_pages`] (the host's
+//!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML
 //!   sign-ins).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
@@ -36,6 +37,7 @@ pub mod native_port;
 pub mod pending;
 pub mod placement;
 pub mod popup;
+pub mod profile_pages;
 pub mod saml;
 pub mod tabs;
 pub mod trust;

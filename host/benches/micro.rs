@@ -200,9 +200,9 @@ fn frame_codec(c: &mut Criterion) {
     );
     let list_1000 = Reply::ok(
         2,
-        Response::ListProfiles(ProfileList {
+        Response::ListProfiles(roleport_protocol::ProfilePage::whole(ProfileList {
             profiles: (0..1_000).map(summary).collect(),
-        }),
+        })),
     );
     let max_out = roleport_protocol::MAX_FRAME_TO_BROWSER;
 

@@ -18,6 +18,7 @@ pub mod install;
 pub mod ipc;
 pub mod limits;
 pub mod native;
+pub mod pages;
 pub mod record;
 pub mod saml;
 #[cfg(test)]

@@ -138,8 +138,8 @@ mod tests {
         assert!(SSO_LOGIN_LIMIT < Duration::from_secs(15 * 60));
         assert!(SSO_SYNC_LIMIT < Duration::from_secs(60 * 60));
         assert_eq!(
-            time_limit(&Request::ListProfiles).min(DEFAULT_LIMIT),
-            time_limit(&Request::ListProfiles)
+            time_limit(&Request::ListProfiles(Default::default())).min(DEFAULT_LIMIT),
+            time_limit(&Request::ListProfiles(Default::default()))
         );
     }
 

@@ -350,13 +350,13 @@ fn write_frames<W: Write>(
 fn too_large(reply: &Reply, len: usize) -> ProtocolError {
     let limit = MAX_FRAME_TO_BROWSER;
     match &reply.outcome {
-        roleport_protocol::Outcome::Ok(roleport_protocol::Response::ListProfiles(list)) => {
+        roleport_protocol::Outcome::Ok(roleport_protocol::Response::ListProfiles(page)) => {
             ProtocolError::new(
                 ErrorCode::FrameTooLarge,
                 format!(
                     "the list of {} profiles is {len} bytes, over the browser's limit of {limit} \
                      bytes for one message from roleport's host",
-                    list.profiles.len()
+                    page.list.profiles.len()
                 ),
                 "Keep fewer profiles in ~/.aws/config (and fewer discovered SSO roles: \
                  `roleport sso sync` only the logins you use); meanwhile `roleport list` and \
@@ -612,6 +612,6 @@ mod tests {
     #[test]
     fn good_request_parses() {
         let (id, req) = parse(r#"{"v":1,"id":8,"type":"list_profiles"}"#).expect("parses");
-        assert_eq!((id, req), (8, Request::ListProfiles));
+        assert_eq!((id, req), (8, Request::ListProfiles(Default::default())));
     }
 }

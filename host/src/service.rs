@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use roleport_protocol::{
-    ErrorCode, Event, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProfileList,
-    ProtocolError, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoSync, SsoSyncProgress,
-    SsoSynced, SyncedLogin, PROTOCOL_VERSION,
+    ErrorCode, Event, HelloOk, OpenConsole, OpenConsoleOk, OpenedInBrowser, ProtocolError, Request,
+    Response, SsoDeviceCode, SsoLoggedIn, SsoSync, SsoSyncProgress, SsoSynced, SyncedLogin,
+    PROTOCOL_VERSION,
 };
 
 use tokio::sync::Semaphore;
@@ -222,11 +222,12 @@ impl Service {
                 protocol: PROTOCOL_VERSION,
                 capabilities: Request::TYPES.iter().map(|t| (*t).to_owned()).collect(),
             })),
-            Request::ListProfiles => {
+            Request::ListProfiles(ask) => {
                 let config = self.config().await.map_err(|e| e.to_protocol())?;
-                Ok(Response::ListProfiles(ProfileList {
-                    profiles: config.summaries(),
-                }))
+                Ok(Response::ListProfiles(crate::pages::page(
+                    config.summaries(),
+                    &ask,
+                )))
             }
             Request::OpenConsole(open) => self
                 .open_console(open, self.requester)

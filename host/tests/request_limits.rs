@@ -136,3 +136,45 @@ fn a_few_thousand_profiles_still_fit_in_one_reply() {
         reply.to_string().chars().take(300).collect::<String>()
     );
 }
+
+#[test]
+fn twenty_thousand_profiles_come_in_pages_each_under_the_limit_and_every_one_is_listed() {
+    let mut host = HostEnv::new(&many_profiles(20_000)).spawn();
+    let mut names = Vec::new();
+    let mut cursor = Some(0u64);
+    let mut id = 0;
+    while let Some(at) = cursor {
+        id += 1;
+        assert!(id < 1_000, "the cursor keeps moving forward");
+        let reply = host.request(id, "list_profiles", json!({ "cursor": at }));
+        let frame = reply.to_string().len();
+        assert!(
+            frame < 1_048_576 / 2,
+            "page {id} is {frame} bytes: well under the browser's 1 MiB"
+        );
+        let page = reply["ok"]["profiles"]
+            .as_array()
+            .expect("a page of profiles");
+        names.extend(
+            page.iter()
+                .map(|p| p["name"].as_str().expect("name").to_owned()),
+        );
+        cursor = reply["ok"]["next"].as_u64();
+        if let Some(next) = cursor {
+            assert_eq!(
+                next,
+                names.len() as u64,
+                "next is the index of the next profile"
+            );
+        }
+    }
+    assert!(id > 2, "20,000 profiles need several pages");
+    let mut expected: Vec<String> = (0..20_000).map(|i| format!("team-{i:05}")).collect();
+    expected.insert(0, "base".into());
+    assert_eq!(names, expected);
+    // Without a cursor (an older extension) the answer is still the coded error.
+    let whole = host.request(id + 1, "list_profiles", json!({}));
+    assert_eq!(err_code(&whole), "frame_too_large", "{}", whole["err"]);
+    let (code, stderr) = host.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+}

@@ -15,9 +15,10 @@ pub use appearance::{Appearance, Color, Icon};
 pub use discovery::{SsoSync, SsoSyncProgress, SsoSynced, SyncedLogin};
 pub use error::{ErrorCode, ProtocolError};
 pub use message::{
-    Browser, Envelope, Event, EventFrame, Hello, HelloOk, OpenConsole, OpenConsoleOk, OpenTab,
-    OpenTabResult, OpenedInBrowser, OpenedTab, Outcome, Place, ProfileKind, ProfileList,
-    ProfileSummary, Reply, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoLogin, TabOutcome,
+    Browser, Envelope, Event, EventFrame, Hello, HelloOk, ListProfiles, OpenConsole, OpenConsoleOk,
+    OpenTab, OpenTabResult, OpenedInBrowser, OpenedTab, Outcome, Place, ProfileKind, ProfileList,
+    ProfilePage, ProfileSummary, Reply, Request, Response, SsoDeviceCode, SsoLoggedIn, SsoLogin,
+    TabOutcome,
 };
 pub use saml::{SamlOpen, SamlRole, SamlRoleList, SamlRoles};
 

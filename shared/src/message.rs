@@ -41,8 +41,8 @@ impl Envelope {
 pub enum Request {
     /// Version handshake; the first request on every port.
     Hello(Hello),
-    /// The profiles the popup can show.
-    ListProfiles,
+    /// The profiles the popup can show; with a `cursor`, one page of them.
+    ListProfiles(ListProfiles),
     /// Sign in to a profile's console and return the one-time sign-in URL.
     OpenConsole(OpenConsole),
     /// From the CLI, over the host's local socket: sign in as `open_console` does, and have the
@@ -81,7 +81,7 @@ impl Request {
     pub fn type_name(&self) -> &'static str {
         match self {
             Request::Hello(_) => "hello",
-            Request::ListProfiles => "list_profiles",
+            Request::ListProfiles(_) => "list_profiles",
             Request::OpenConsole(_) => "open_console",
             Request::OpenInBrowser(_) => "open_in_browser",
             Request::OpenTabResult(_) => "open_tab_result",
@@ -205,8 +205,8 @@ pub enum Outcome {
 pub enum Response {
     /// Answer to `hello`.
     Hello(HelloOk),
-    /// Answer to `list_profiles`.
-    ListProfiles(ProfileList),
+    /// Answer to `list_profiles`: the whole list, or one page of it.
+    ListProfiles(ProfilePage),
     /// Answer to `open_console`.
     OpenConsole(OpenConsoleOk),
     /// Answer to `open_in_browser`: where the browser opened the console.
@@ -234,8 +234,50 @@ pub struct HelloOk {
     pub capabilities: Vec<String>,
 }
 
-/// Answer to `list_profiles`.
+/// `list_profiles`: without `cursor` (old extensions, the CLI) the whole list in one reply;
+/// with one, the page of profiles starting at that index, small enough for the browser's 1 MiB
+/// limit whatever the number of profiles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListProfiles {
+    /// Index of the first profile wanted: `0`, then each page's `next`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<u64>,
+}
+
+impl ListProfiles {
+    /// The whole list in one reply (as before pages existed).
+    pub fn whole() -> ListProfiles {
+        ListProfiles::default()
+    }
+
+    /// The page that starts at profile `cursor`.
+    pub fn page(cursor: u64) -> ListProfiles {
+        ListProfiles {
+            cursor: Some(cursor),
+        }
+    }
+}
+
+/// Answer to `list_profiles`: profiles, and where the next page starts when there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilePage {
+    /// This page's profiles (all of them, without a `cursor`).
+    #[serde(flatten)]
+    pub list: ProfileList,
+    /// The `cursor` of the next page; absent on the last (or only) one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<u64>,
+}
+
+impl ProfilePage {
+    /// A reply holding the whole list.
+    pub fn whole(list: ProfileList) -> ProfilePage {
+        ProfilePage { list, next: None }
+    }
+}
+
+/// Profiles, as the popup shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileList {
     /// Profiles that can open a console, sorted by name.
     pub profiles: Vec<ProfileSummary>,

@@ -28,14 +28,35 @@ fn request_type_sits_beside_envelope_fields() {
 fn unit_request_needs_only_its_type() {
     let env: Envelope =
         serde_json::from_str(r#"{"v":1,"id":1,"type":"list_profiles"}"#).expect("parses");
-    assert_eq!(env.request, Request::ListProfiles);
+    assert_eq!(env.request, Request::ListProfiles(ListProfiles::whole()));
+}
+
+#[test]
+fn list_profiles_takes_a_cursor_and_its_reply_says_where_the_next_page_starts() {
+    let env: Envelope =
+        serde_json::from_str(r#"{"v":1,"id":2,"type":"list_profiles","cursor":500}"#)
+            .expect("parses");
+    assert_eq!(env.request, Request::ListProfiles(ListProfiles::page(500)));
+    let page = Response::ListProfiles(ProfilePage {
+        list: ProfileList { profiles: vec![] },
+        next: Some(900),
+    });
+    let value = serde_json::to_value(&page).expect("serialises");
+    assert_eq!(
+        value,
+        json!({"type":"list_profiles","profiles":[],"next":900})
+    );
+    assert_eq!(
+        serde_json::from_value::<Response>(value).expect("parses"),
+        page
+    );
 }
 
 #[test]
 fn reply_carries_ok_or_err() {
     let ok = Reply::ok(
         3,
-        Response::ListProfiles(ProfileList {
+        Response::ListProfiles(ProfilePage::whole(ProfileList {
             profiles: vec![ProfileSummary {
                 name: "dev".into(),
                 kind: ProfileKind::StaticKeys,
@@ -50,7 +71,7 @@ fn reply_carries_ok_or_err() {
                     icon: Icon::Tree,
                 },
             }],
-        }),
+        })),
     );
     assert_eq!(
         serde_json::to_value(&ok).expect("serialises"),
@@ -73,7 +94,7 @@ fn type_names_match_serde_tags() {
             client: "c".into(),
             version: "1".into(),
         }),
-        Request::ListProfiles,
+        Request::ListProfiles(ListProfiles::page(0)),
         Request::OpenConsole(OpenConsole {
             profile: "p".into(),
             ..OpenConsole::default()

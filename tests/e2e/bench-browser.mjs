@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { startAws } from './harness.mjs';
 import { launchChromium, launchFirefox, CHROMIUM_POPUP, FIREFOX_POPUP } from './browsers.mjs';
+import { roleProfiles } from './profiles.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PROFILES = 5000;
@@ -20,14 +21,7 @@ const QUERY = 'acct-4321 admin';
 
 /** 5,000 role profiles to list (never opened), and ten that really open. */
 function bigConfig(aws) {
-  const lines = [];
-  for (let i = 0; i < PROFILES; i += 1) {
-    const n = String(i).padStart(4, '0');
-    const account = String(100000000000 + i);
-    const role = ['Admin', 'ReadOnly', 'Developer', 'Billing'][i % 4];
-    lines.push(`[profile acct-${n}-${role.toLowerCase()}]`, `role_arn = arn:aws:iam::${account}:role/${role}`,
-      'source_profile = alice', `region = ${['eu-west-1', 'us-east-1', 'ap-southeast-2'][i % 3]}`, '');
-  }
+  const lines = [roleProfiles(PROFILES).config];
   const roles = [aws.roles.prod, aws.roles.dev, aws.roles.audit];
   for (let i = 1; i <= 10; i += 1) {
     lines.push(`[profile open-${i}]`, `role_arn = ${roles[i % 3]}`, 'source_profile = alice', '');

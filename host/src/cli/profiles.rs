@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use roleport_protocol::{OpenConsole, Request, Response};
+use roleport_protocol::{ListProfiles, OpenConsole, ProfilePage, Request, Response};
 
 use super::mfa_prompt::with_mfa;
 use crate::audit::Requester;
@@ -37,7 +37,10 @@ pub struct UrlArgs {
 
 /// Runs `roleport list`.
 pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let Response::ListProfiles(list) = request(Request::ListProfiles)? else {
+    // In process, not over a browser port: the whole list in one answer.
+    let Response::ListProfiles(ProfilePage { list, .. }) =
+        request(Request::ListProfiles(ListProfiles::whole()))?
+    else {
         anyhow::bail!("unexpected answer to list_profiles");
     };
     let mut out = std::io::stdout().lock();

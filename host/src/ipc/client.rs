@@ -174,7 +174,7 @@ mod tests {
         let err = request(
             &missing,
             None,
-            Request::ListProfiles,
+            Request::ListProfiles(Default::default()),
             Duration::from_secs(1),
         )
         .await
@@ -195,7 +195,7 @@ mod tests {
         let err = request(
             tmp.path(),
             Some(Browser::Firefox),
-            Request::ListProfiles,
+            Request::ListProfiles(Default::default()),
             Duration::from_secs(1),
         )
         .await
