@@ -13,8 +13,8 @@ use tokio::net::{UnixListener, UnixStream};
 use super::dir::{self, DirError};
 use super::frame::{self, FrameError};
 use super::SOCKET_TYPES;
-use crate::native;
 use crate::service::Service;
+use crate::{limits, native};
 
 /// Whether a connecting process may use the socket: only the host's own user.
 pub fn peer_allowed(peer_uid: u32, own_uid: u32) -> bool {
@@ -95,6 +95,8 @@ pub fn start(browser: Browser, service: Arc<Service>) -> Option<Socket> {
 /// Accepts connections until the runtime stops.
 pub async fn serve(listener: UnixListener, service: Arc<Service>) {
     let own = dir::own_uid();
+    // The native port's bounds, for the CLI's requests too: shared by every connection.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(limits::MAX_IN_FLIGHT));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -106,7 +108,11 @@ pub async fn serve(listener: UnixListener, service: Arc<Service>) {
         };
         match stream.peer_cred() {
             Ok(cred) if peer_allowed(cred.uid(), own) => {
-                tokio::spawn(connection(stream, Arc::clone(&service)));
+                tokio::spawn(connection(
+                    stream,
+                    Arc::clone(&service),
+                    Arc::clone(&in_flight),
+                ));
             }
             Ok(cred) => {
                 tracing::warn!(
@@ -120,7 +126,11 @@ pub async fn serve(listener: UnixListener, service: Arc<Service>) {
 }
 
 /// One client: requests in, one reply each, in order, until it hangs up.
-async fn connection(mut stream: UnixStream, service: Arc<Service>) {
+async fn connection(
+    mut stream: UnixStream,
+    service: Arc<Service>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+) {
     loop {
         let text = match frame::read(&mut stream, MAX_FRAME_FROM_BROWSER).await {
             Ok(Some(text)) => text,
@@ -140,8 +150,30 @@ async fn connection(mut stream: UnixStream, service: Arc<Service>) {
             Err((id, error)) => Reply::err(id, error),
             Ok((id, request)) => {
                 let kind = request.type_name();
+                let permit = if limits::is_capped(&request) {
+                    match Arc::clone(&in_flight).try_acquire_owned() {
+                        Ok(permit) => Some(permit),
+                        Err(_) => {
+                            if send(&mut stream, &Reply::err(Some(id), limits::busy(kind)))
+                                .await
+                                .is_err()
+                            {
+                                return;
+                            }
+                            continue;
+                        }
+                    }
+                } else {
+                    None
+                };
+                let limit = limits::time_limit(&request);
                 let service = Arc::clone(&service);
-                match tokio::spawn(async move { service.handle(request).await }).await {
+                let handled = tokio::spawn(async move {
+                    let answer = limits::within(kind, limit, service.handle(request)).await;
+                    drop(permit);
+                    answer
+                });
+                match handled.await {
                     Ok(Ok(response)) => Reply::ok(id, response),
                     Ok(Err(error)) => {
                         tracing::warn!(id, kind, code = %error.code, "socket request failed: {}", error.message);
