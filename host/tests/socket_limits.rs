@@ -58,7 +58,7 @@ fn open_hung(id: u64) -> Value {
 fn a_hung_request_on_the_socket_times_out_and_beyond_the_cap_the_answer_is_busy() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("run");
-    let mut host = HostEnv::new(HUNG)
+    let host = HostEnv::new(HUNG)
         .var("ROLEPORT_REQUEST_TIMEOUT_MS", "5000")
         .var("ROLEPORT_RUNTIME_DIR", &run.display().to_string())
         .spawn();
