@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use crate::audit::{self, Requester};
 use crate::config::{AwsConfig, Stamp};
 use crate::credentials;
+use crate::credentials::cache::{Key, RoleCache};
 use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
@@ -39,6 +40,8 @@ pub struct Service {
     browser: OnceLock<Arc<BrowserLink>>,
     /// SAML sign-ins the extension handed over, by handle (memory only).
     saml: saml::Held,
+    /// Console credentials between clicks (memory only; cleared when the AWS files change).
+    roles: RoleCache,
 }
 
 impl Service {
@@ -64,6 +67,7 @@ impl Service {
             browser: OnceLock::new(),
             config: Mutex::new(None),
             saml: saml::Held::default(),
+            roles: RoleCache::default(),
         })
     }
 
@@ -206,6 +210,8 @@ impl Service {
             }
         }
         let config = Arc::new(AwsConfig::load().await?);
+        // A profile may now mean other credentials: nothing kept under the old files is served.
+        self.roles.clear();
         *self.config.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, config.clone()));
         Ok(config)
     }
@@ -259,6 +265,28 @@ impl Service {
         }
     }
 
+    /// The plan's console credentials: kept from an earlier click while they last
+    /// (`credentials::cache`), else obtained now and kept.
+    async fn session(
+        &self,
+        plan: &crate::config::Plan,
+        ctx: &credentials::Context<'_>,
+    ) -> Result<credentials::SessionCredentials, HostError> {
+        let key = Key::of(plan);
+        if let Some(kept) = key
+            .as_ref()
+            .and_then(|k| self.roles.get(k, std::time::SystemTime::now()))
+        {
+            tracing::debug!(profile = %plan.profile, "console credentials reused from memory");
+            return Ok(kept);
+        }
+        let session = credentials::obtain(plan, ctx).await?;
+        if let Some(key) = key {
+            self.roles.put(key, &session, std::time::SystemTime::now());
+        }
+        Ok(session)
+    }
+
     /// Signs in to a profile's console: the one-time URL and how its tab should look.
     pub async fn open_console(
         &self,
@@ -283,7 +311,7 @@ impl Service {
             mfa_code: open.mfa_code.as_deref(),
             password: open.password.as_deref(),
         };
-        let session = credentials::obtain(&plan, &ctx).await?;
+        let session = self.session(&plan, &ctx).await?;
         let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);

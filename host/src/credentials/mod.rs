@@ -6,6 +6,7 @@
 //! credentials (a session token) is federated as it is.
 
 mod ambient;
+pub mod cache;
 pub mod mfa;
 pub mod process;
 pub(crate) mod sts;
@@ -41,7 +42,7 @@ impl Issued {
 pub type RootCredentials = Issued;
 
 /// Temporary credentials for one console session, and what they are for.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SessionCredentials {
     /// Temporary credentials (always with a session token).
     pub credentials: Credentials,

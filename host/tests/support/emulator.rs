@@ -256,7 +256,7 @@ impl Drop for Emulator {
 }
 
 /// A minimal HTTP/1.1 GET (no redirects) so the tests need no HTTP client of their own.
-fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+pub fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
     use std::io::{Read, Write};
     let url = url::Url::parse(url).expect("url");
     let addr = format!(
