@@ -165,8 +165,10 @@ def _pump(src: socket.socket, dst: socket.socket) -> None:
 
 
 if __name__ == "__main__":
-    # tests/.venv/bin/python tests/aws/emu_tls.py DIR: a CA and a certificate for NAMES in DIR.
+    # tests/.venv/bin/python tests/aws/emu_tls.py DIR: a CA and a certificate for NAMES in DIR,
+    # then the paths and the names, one `KIND VALUE` line each (for `cargo xtask bench`).
     if len(sys.argv) != 2:
         sys.exit("usage: emu_tls.py DIRECTORY")
     for kind, file in make_test_ca(sys.argv[1], NAMES).items():
         print(f"{kind} {file}")
+    print("names " + " ".join(NAMES))
