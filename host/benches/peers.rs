@@ -42,7 +42,10 @@ fn main() {
 
     eprintln!("peers bench: cold paths");
     let cases: Vec<(&str, Vec<String>)> = vec![
-        ("`roleport url prod`", vec![BIN.into(), "url".into(), "prod".into()]),
+        (
+            "`roleport url prod`",
+            vec![BIN.into(), "url".into(), "prod".into()],
+        ),
         (
             "`awsumepy prod -cl` (awsume 4.5.4 + awsume-console-plugin 1.2.4)",
             vec![home.venv("awsumepy"), "prod".into(), "-cl".into()],
@@ -350,7 +353,11 @@ impl Emulator {
 
     /// Requests every backend has answered so far, less the stubs' own calls to moto.
     fn round_trips(&self) -> usize {
-        let moto = http("GET", self.port_of("moto"), "/moto-api/recorder/download-recording");
+        let moto = http(
+            "GET",
+            self.port_of("moto"),
+            "/moto-api/recorder/download-recording",
+        );
         let moto = moto
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.contains("awsemu-federation-stub"))

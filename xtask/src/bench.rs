@@ -496,6 +496,14 @@ mod tests {
     }
 
     #[test]
+    fn a_section_that_cannot_run_fails_quick_mode_and_is_recorded_in_a_full_run() {
+        assert!(section(true, Err(anyhow::anyhow!("no venv"))).is_err());
+        let full = section(false, Err(anyhow::anyhow!("no venv"))).expect("recorded");
+        assert_eq!(full, "Not measured: no venv\n");
+        assert_eq!(section(true, Ok("x".into())).expect("ok"), "x");
+    }
+
+    #[test]
     fn durations_read_well() {
         assert_eq!(duration(512.0), "512 ns");
         assert_eq!(duration(2_500.0), "2.50 µs");

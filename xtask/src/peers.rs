@@ -92,7 +92,11 @@ fn venv(dir: &Path) -> Result<PathBuf> {
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(want.as_str()) {
         return Ok(venv);
     }
-    println!("bench: installing the peers in {} ({})", sh::rel(&venv), PINS.join(", "));
+    println!(
+        "bench: installing the peers in {} ({})",
+        sh::rel(&venv),
+        PINS.join(", ")
+    );
     let _ = std::fs::remove_dir_all(&venv);
     let python = sh::find_program("python3").unwrap_or_else(|| "python3".into());
     sh::run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
@@ -107,10 +111,11 @@ fn venv(dir: &Path) -> Result<PathBuf> {
 
 /// The versions in the venv, as a line for the report.
 fn versions(venv: &Path) -> String {
-    let listed = sh::probe(
-        Command::new(venv.join("bin/pip"))
-            .args(["list", "--format=freeze", "--disable-pip-version-check"]),
-    )
+    let listed = sh::probe(Command::new(venv.join("bin/pip")).args([
+        "list",
+        "--format=freeze",
+        "--disable-pip-version-check",
+    ]))
     .unwrap_or_default();
     let of = |name: &str| {
         listed
