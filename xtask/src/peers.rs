@@ -71,7 +71,7 @@ pub fn run(quick: bool) -> Result<String> {
     if quick {
         args.push("--quick");
     }
-    let mut cmd = netns::isolated(&hosts, &sh::cargo(), &args);
+    let mut cmd = netns::isolated(&hosts, Path::new(&sh::cargo()), &args);
     cmd.current_dir(&root)
         .env("ROLEPORT_BENCH_OUT", &out)
         .env("PEERS_VENV", &venv)
