@@ -12,12 +12,14 @@
 //!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
 //!   [`popup::sync`] (the SSO sync button's state and words), [`saml::post`] (which requests are SAML
-//!   sign-ins).
+//!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
-//!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop).
+//!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop),
+//!   [`sessions`] (the registry in `storage.session`, following tabs; focus, another tab,
+//!   renew, sign out, the expired mark).
 //!
 //! Architecture Invariant: nothing here ever holds an AWS credential. The only secrets that
 //! pass through are the one-time sign-in URL, which is handed to `tabs.create` (or, with
@@ -37,6 +39,7 @@ pub mod pending;
 pub mod placement;
 pub mod popup;
 pub mod saml;
+pub mod sessions;
 pub mod tabs;
 pub mod trust;
 
@@ -81,6 +84,25 @@ pub async fn on_isolation_new_tab(details: JsValue) {
 #[wasm_bindgen]
 pub async fn on_isolation_tab_removed(tab_id: f64) {
     isolation::on_tab_removed(tab_id as i64).await;
+}
+
+/// `tabs.onRemoved` (both browsers): the tab leaves its console session.
+#[wasm_bindgen]
+pub async fn on_session_tab_removed(tab_id: f64) {
+    sessions::on_tab_removed(tab_id as i64).await;
+}
+
+/// `webNavigation.onCreatedNavigationTarget` (both browsers): a tab opened from a console
+/// tab joins its session.
+#[wasm_bindgen]
+pub async fn on_session_new_tab(details: JsValue) {
+    sessions::on_new_tab(details).await;
+}
+
+/// `storage.onChanged` of the session registry's key in `storage.session`: the new value.
+#[wasm_bindgen]
+pub async fn on_sessions_stored(value: JsValue) {
+    sessions::on_stored(value).await;
 }
 
 /// Entry point of `saml.html`, the SAML role chooser.

@@ -77,7 +77,19 @@ pub enum PopupRequest {
         /// Role ARNs from that list.
         roles: Vec<String>,
     },
+    /// The console sessions the background knows of; answered with a list of
+    /// [`crate::sessions::registry::SessionInfo`], by profile name.
+    Sessions,
+    /// Signs a profile's console session out (its partition's logout URL in its container /
+    /// tab group) and closes its tabs; answered with `null` when done.
+    SignOut {
+        /// Profile name.
+        profile: String,
+    },
 }
+
+/// Reply to [`PopupRequest::Sessions`].
+pub type SessionsReply = PopupReply<Vec<crate::sessions::registry::SessionInfo>>;
 
 /// Reply to [`PopupRequest::SamlPending`].
 pub type SamlPendingReply = PopupReply<SamlRoleList>;

@@ -503,6 +503,8 @@ mod tests {
                 role: None,
                 expires_at: None,
                 notices: Vec::new(),
+                region: None,
+                logout_url: None,
                 appearance: roleport_protocol::Appearance {
                     color: roleport_protocol::Color::Red,
                     icon: roleport_protocol::Icon::Fence,

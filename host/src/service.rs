@@ -271,7 +271,7 @@ impl Service {
         let plan = config.plan(&open.profile)?;
         // Checked before any STS call: a refused region, service or destination costs nothing.
         let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
-        let (urls, destination) = federation::plan_signin(
+        let (target, destination) = federation::plan_signin(
             &self.endpoints,
             arn_partition,
             plan.region.as_deref(),
@@ -284,7 +284,7 @@ impl Service {
             password: open.password.as_deref(),
         };
         let session = credentials::obtain(&plan, &ctx).await?;
-        let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;
+        let url = federation::signin_url(&self.http, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
         record.account_id.clone_from(&session.account_id);
@@ -297,6 +297,8 @@ impl Service {
             role: session.role,
             expires_at: session.expires_at,
             notices: session.notices,
+            region: Some(target.region),
+            logout_url: Some(target.urls.logout().into()),
             appearance: plan.appearance,
         })
     }

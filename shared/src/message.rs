@@ -308,6 +308,14 @@ pub struct OpenConsoleOk {
     /// What the person should know about this session (e.g. a duration capped by AWS).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// The console region the session opens in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where this session signs out: the partition's `…/oauth?Action=logout` on the sign-in
+    /// host that signed it in (chosen by the host only, like every sign-in host). The
+    /// extension loads it in the session's container / tab group on "Sign out".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logout_url: Option<String>,
     /// Container / tab-group colour and icon.
     #[serde(flatten)]
     pub appearance: Appearance,

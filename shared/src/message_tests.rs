@@ -124,6 +124,8 @@ fn events_carry_their_name_beside_v_and_round_trip() {
             role: None,
             expires_at: None,
             notices: Vec::new(),
+            region: None,
+            logout_url: None,
             appearance: Appearance {
                 color: Color::Red,
                 icon: Icon::Fence,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::messages::{OpenOutcome, Place};
+use crate::sessions::registry::SessionState;
 use roleport_protocol::{Appearance, ErrorCode, ProfileKind};
 
 fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSummary {
@@ -512,4 +513,70 @@ fn thousands_of_profiles_draw_at_most_the_row_limit_and_say_how_many_match() {
         ROW_LIMIT - 1,
         "the highlight stays on a drawn row"
     );
+}
+
+fn session(profile: &str, state: SessionState, expires_at: Option<i64>) -> SessionInfo {
+    SessionInfo {
+        profile: profile.into(),
+        state,
+        account_id: None,
+        role: None,
+        region: Some("eu-west-1".into()),
+        expires_at,
+        tabs: 1,
+    }
+}
+
+#[test]
+fn sessions_count_down_from_the_time_the_background_gave() {
+    let mut model = loaded();
+    let live = session("prod", SessionState::Live, Some(1_000_000 + 185_000));
+    let unknown = session("dev", SessionState::Live, None);
+    let over = session("sandbox", SessionState::Expired, Some(900_000));
+    model.update(Msg::Sessions(vec![live, unknown, over], 1_000_000));
+    let shown: Vec<String> = model.sessions.iter().map(|s| model.time_left(s)).collect();
+    assert_eq!(shown, ["3:05", "signed in", "expired"]);
+    assert_eq!(
+        model.session("sandbox").map(|s| s.state),
+        Some(SessionState::Expired)
+    );
+    assert!(model.session("prod-eu").is_none());
+    // A second later only the countdown moved: the rows' markers are the same.
+    let markers: Vec<(String, SessionState)> = (model.session_markers().iter())
+        .map(|(p, s)| (p.to_string(), *s))
+        .collect();
+    let again = model.sessions.clone();
+    model.update(Msg::Sessions(again, 1_001_000));
+    assert_eq!(model.time_left(&model.sessions[0]), "3:04");
+    let now: Vec<(String, SessionState)> = (model.session_markers().iter())
+        .map(|(p, s)| (p.to_string(), *s))
+        .collect();
+    assert_eq!(markers, now);
+}
+
+#[test]
+fn sign_out_asks_the_background_and_says_how_it_went() {
+    let mut model = loaded();
+    model.update(Msg::Sessions(
+        vec![session("prod", SessionState::Live, None)],
+        0,
+    ));
+    assert_eq!(
+        model.update(Msg::SignOut("prod".into())),
+        Some(PopupRequest::SignOut {
+            profile: "prod".into()
+        })
+    );
+    assert_eq!(model.status(), "Signing out of prod…");
+    model.update(Msg::SignedOut("prod".into(), Ok(())));
+    assert_eq!(model.status(), "Signed out of prod");
+    assert!(model.sessions.is_empty());
+
+    let refused = ProtocolError::new(ErrorCode::InvalidRequest, "No console session", "h");
+    model.update(Msg::SignOut("dev".into()));
+    model.update(Msg::SignedOut("dev".into(), Err(refused.clone())));
+    assert_eq!(model.error, Some(refused));
+    // Opening something else replaces the note.
+    model.update(Msg::Open("dev".into()));
+    assert_eq!(model.status(), "Opening dev…");
 }

@@ -187,6 +187,7 @@ async fn open_one(
         SHARED_JAR_BUSY.with(|b| b.set(false));
     }
     let tab = tab?;
+    crate::sessions::signed_in(&opened, &tab).await;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
     Ok(tab)
 }

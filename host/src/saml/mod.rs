@@ -209,6 +209,8 @@ pub async fn open(
         role: session.role,
         expires_at: session.expires_at,
         notices: Vec::new(),
+        region: Some(target.region.clone()),
+        logout_url: Some(target.urls.logout().into()),
         appearance: Appearance::default_for(&name),
     })
 }
