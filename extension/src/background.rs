@@ -21,8 +21,8 @@ use wasm_bindgen_futures::spawn_local;
 use crate::bindings::api;
 use crate::codec::{from_js, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
-use crate::trust::{self, Sender};
 use crate::sessions::{self, actions, actions::WhenOpen};
+use crate::trust::{self, Sender};
 use crate::{log, native_port, tabs};
 
 thread_local! {
@@ -235,7 +235,10 @@ async fn open(
             Ok(tab) => return Ok(tab),
             // Its tabs went away unseen: forget it and sign in anew.
             Err(e) => {
-                log::info(&format!("session of {profile} not reachable: {}", e.message));
+                log::info(&format!(
+                    "session of {profile} not reachable: {}",
+                    e.message
+                ));
                 sessions::forget(&profile).await;
             }
         }

@@ -2,8 +2,8 @@
 //! as the extension's real types.
 
 use roleport_extension::messages::{
-    ListReply, OpenManyReply, OpenReply, PopupReply, PopupRequest, SamlOpenReply,
-    SamlPendingReply, SessionsReply, SsoStatusReply, SsoSyncReply, SsoSyncStatusReply,
+    ListReply, OpenManyReply, OpenReply, PopupReply, PopupRequest, SamlOpenReply, SamlPendingReply,
+    SessionsReply, SsoStatusReply, SsoSyncReply, SsoSyncStatusReply,
 };
 
 fn doc() -> String {

@@ -163,7 +163,9 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
             };
             if let Some(name) = closest("data-sign-out") {
                 dispatch(&app, Msg::SignOut(name));
-            } else if let Some(name) = closest("data-renew").or_else(|| closest("data-focus-session")) {
+            } else if let Some(name) =
+                closest("data-renew").or_else(|| closest("data-focus-session"))
+            {
                 // The background decides: switch to a live session, renew an expired one.
                 dispatch(&app, Msg::Open(name));
             }

@@ -68,7 +68,13 @@ extern "C" {
 
 /// The `when_open` setting in `storage.local`.
 pub async fn when_open() -> WhenOpen {
-    let stored = call(api().storage().local().get(&JsValue::from_str(WHEN_OPEN_KEY))).await;
+    let stored = call(
+        api()
+            .storage()
+            .local()
+            .get(&JsValue::from_str(WHEN_OPEN_KEY)),
+    )
+    .await;
     let value = stored
         .ok()
         .and_then(|items| js_sys::Reflect::get(&items, &JsValue::from_str(WHEN_OPEN_KEY)).ok())
@@ -114,10 +120,17 @@ fn opened(session: &Session, tab: i64, notice: &str) -> OpenedTab {
 
 /// Switches to the session's first tab, and its window.
 pub async fn focus(session: &Session) -> Result<OpenedTab, ProtocolError> {
-    let tab = *session.tabs.first().ok_or_else(|| refused("find its tab")(JsValue::NULL))?;
-    call(api().tabs().update(tab as f64, &to_js(&json!({ "active": true }))))
-        .await
-        .map_err(refused("switch to the tab"))?;
+    let tab = *session
+        .tabs
+        .first()
+        .ok_or_else(|| refused("find its tab")(JsValue::NULL))?;
+    call(
+        api()
+            .tabs()
+            .update(tab as f64, &to_js(&json!({ "active": true }))),
+    )
+    .await
+    .map_err(refused("switch to the tab"))?;
     if let Some(window) = tab_state(tab).await.and_then(|t| t.window_id) {
         let focused = to_js(&json!({ "focused": true }));
         if let Err(e) = call(api().windows().update_window(window, &focused)).await {
@@ -127,7 +140,11 @@ pub async fn focus(session: &Session) -> Result<OpenedTab, ProtocolError> {
             ));
         }
     }
-    Ok(opened(session, tab, "Already signed in: switched to its tab."))
+    Ok(opened(
+        session,
+        tab,
+        "Already signed in: switched to its tab.",
+    ))
 }
 
 /// Opens another console tab of the session, in its container / tab group / jar; the
@@ -146,25 +163,51 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
     }
     let tab = match &session.place {
         Place::Container(store) => {
-            create(&api, &NewTab { url: &url, cookie_store_id: Some(store.as_str()), active }).await?
+            create(
+                &api,
+                &NewTab {
+                    url: &url,
+                    cookie_store_id: Some(store.as_str()),
+                    active,
+                },
+            )
+            .await?
         }
         Place::Group(group) => {
             // An isolated tab joins its jar before it loads anything, as a first sign-in does.
-            let first = if session.isolated { "about:blank" } else { url.as_str() };
-            let tab = create(&api, &NewTab { url: first, cookie_store_id: None, active }).await?;
+            let first = if session.isolated {
+                "about:blank"
+            } else {
+                url.as_str()
+            };
+            let tab = create(
+                &api,
+                &NewTab {
+                    url: first,
+                    cookie_store_id: None,
+                    active,
+                },
+            )
+            .await?;
             let options = json!({ "tabIds": [tab], "groupId": group });
             call(api.tabs().group(&to_js(&options)))
                 .await
                 .map_err(refused("group the tab"))?;
             if session.isolated {
                 crate::isolation::join(tab, &session.profile).await?;
-                navigate(tab, &url, active).await.map_err(refused("open the console"))?;
+                navigate(tab, &url, active)
+                    .await
+                    .map_err(refused("open the console"))?;
             }
             tab
         }
     };
     super::add_tab(&session.profile, tab).await;
-    Ok(opened(session, tab, "Already signed in: opened another tab of its session."))
+    Ok(opened(
+        session,
+        tab,
+        "Already signed in: opened another tab of its session.",
+    ))
 }
 
 async fn create(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
@@ -193,12 +236,20 @@ pub async fn renew(
     fresh: &OpenConsoleOk,
     active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
-    let tab = *session.tabs.first().ok_or_else(|| refused("find its tab")(JsValue::NULL))?;
+    let tab = *session
+        .tabs
+        .first()
+        .ok_or_else(|| refused("find its tab")(JsValue::NULL))?;
     mark(session, false).await;
     if session.isolated {
         crate::isolation::sign_in(tab, &session.profile, &fresh.url).await?;
         if active {
-            let _ = call(api().tabs().update(tab as f64, &to_js(&json!({ "active": true })))).await;
+            let _ = call(
+                api()
+                    .tabs()
+                    .update(tab as f64, &to_js(&json!({ "active": true }))),
+            )
+            .await;
         }
     } else {
         navigate(tab, &fresh.url, active)
@@ -240,7 +291,9 @@ pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
     let tabs: Vec<i64> = session.tabs.iter().copied().collect();
     super::forget(&session.profile).await;
     if let (Some(url), Some(&tab)) = (&session.logout_url, tabs.first()) {
-        let path = web_sys::Url::new(url).map(|u| u.pathname()).unwrap_or_default();
+        let path = web_sys::Url::new(url)
+            .map(|u| u.pathname())
+            .unwrap_or_default();
         match navigate(tab, url, false).await {
             // Done when the tab shows the sign-out page (or wherever AWS sends it after).
             Ok(()) => wait_until_loaded_at(tab, &path).await,
@@ -255,7 +308,9 @@ pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
     if session.isolated {
         crate::isolation::clear(&session.profile).await;
     }
-    closed.map(drop).map_err(refused("close the session's tabs"))
+    closed
+        .map(drop)
+        .map_err(refused("close the session's tabs"))
 }
 
 /// Waits (10 s at most) until `tab` has loaded the sign-out page (a URL on `path`), or left
@@ -290,7 +345,8 @@ pub async fn mark(session: &Session, expired: bool) {
         };
         for &tab in &session.tabs {
             let text = if expired { "exp" } else { "" };
-            let _ = call(action.set_badge_text(&to_js(&json!({ "tabId": tab, "text": text })))).await;
+            let _ =
+                call(action.set_badge_text(&to_js(&json!({ "tabId": tab, "text": text })))).await;
             if expired {
                 let colour = json!({ "tabId": tab, "color": "#b3261e" });
                 let _ = call(action.set_badge_color(&to_js(&colour))).await;
@@ -304,7 +360,8 @@ pub async fn mark(session: &Session, expired: bool) {
         } else {
             session.profile.clone()
         };
-        if let Err(e) = call(groups.update(*group as f64, &to_js(&json!({ "title": title })))).await {
+        if let Err(e) = call(groups.update(*group as f64, &to_js(&json!({ "title": title })))).await
+        {
             log::debug(&format!(
                 "could not retitle the tab group: {}",
                 error_text(&e).unwrap_or_default()

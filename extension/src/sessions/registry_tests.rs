@@ -54,7 +54,10 @@ fn tabs_opened_from_a_session_tab_join_it_and_the_last_closed_tab_ends_it() {
     let mut r = Registry::default();
     r.signed_in(session("prod", 1, Place::Container("c1".into())));
     assert!(r.opened_from(1, 4));
-    assert!(!r.opened_from(99, 5), "a tab opened from elsewhere joins nothing");
+    assert!(
+        !r.opened_from(99, 5),
+        "a tab opened from elsewhere joins nothing"
+    );
     assert_eq!(r.tab_closed(1).as_deref(), Some("prod"));
     assert_eq!(r.sessions["prod"].tabs, BTreeSet::from([4]));
     assert_eq!(r.tab_closed(4).as_deref(), Some("prod"));
@@ -86,14 +89,20 @@ fn expiry_is_reported_once_and_the_next_one_is_known() {
     r.signed_in(unknown);
     assert_eq!(r.next_expiry(), Some(10_000.0));
     assert!(r.newly_expired(9_999.0).is_empty());
-    let ended: Vec<String> = r.newly_expired(10_000.0).into_iter().map(|s| s.profile).collect();
+    let ended: Vec<String> = r
+        .newly_expired(10_000.0)
+        .into_iter()
+        .map(|s| s.profile)
+        .collect();
     assert_eq!(ended, ["prod"]);
     assert!(r.newly_expired(10_001.0).is_empty(), "marked once");
     assert_eq!(r.next_expiry(), Some(30_000.0));
 
     let infos = r.infos(10_000.0);
-    let states: Vec<(&str, SessionState)> =
-        infos.iter().map(|i| (i.profile.as_str(), i.state)).collect();
+    let states: Vec<(&str, SessionState)> = infos
+        .iter()
+        .map(|i| (i.profile.as_str(), i.state))
+        .collect();
     assert_eq!(
         states,
         [
@@ -120,7 +129,11 @@ fn a_renewed_session_is_unmarked() {
 #[test]
 fn the_stored_form_round_trips_and_names_its_place() {
     let mut r = Registry::default();
-    r.signed_in(session("prod", 1, Place::Container("firefox-container-2".into())));
+    r.signed_in(session(
+        "prod",
+        1,
+        Place::Container("firefox-container-2".into()),
+    ));
     let value = serde_json::to_value(&r).expect("serialises");
     assert_eq!(
         value["sessions"]["prod"]["container"],

@@ -91,7 +91,10 @@ impl View {
         let out = self.element("button", "sign-out")?;
         out.set_attribute("type", "button")?;
         out.set_attribute("data-sign-out", name)?;
-        out.set_attribute("aria-label", &format!("Sign out of {name} and close its tabs"))?;
+        out.set_attribute(
+            "aria-label",
+            &format!("Sign out of {name} and close its tabs"),
+        )?;
         out.set_text_content(Some("Sign out"));
         item.append_child(&out)?;
         Ok(item)
