@@ -221,7 +221,7 @@ pub fn countdown(remaining_ms: f64) -> String {
     match seconds {
         s if s < 600 => format!("{}:{:02}", s / 60, s % 60),
         _ if minutes < 60 => format!("{minutes} min"),
-        _ if minutes % 60 == 0 => format!("{} h", minutes / 60),
+        _ if minutes.is_multiple_of(60) => format!("{} h", minutes / 60),
         _ => format!("{} h {} min", minutes / 60, minutes % 60),
     }
 }
