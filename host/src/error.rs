@@ -191,6 +191,22 @@ pub enum HostError {
         /// What failed.
         detail: String,
     },
+    /// A setting of a profile has a value roleport cannot use.
+    #[error("profile `{profile}`: {key} = `{value}` {why}{}", at.as_ref().map(|a| format!(" ({a})")).unwrap_or_default())]
+    InvalidSetting {
+        /// The profile that has the setting.
+        profile: String,
+        /// The key, as written.
+        key: String,
+        /// The value, as written (never a secret: only non-secret keys are checked).
+        value: String,
+        /// What is wrong with it.
+        why: String,
+        /// `PATH line N`, where the key was written.
+        at: Option<String>,
+        /// How to fix it.
+        hint: String,
+    },
     /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
     #[error("roleport's key store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -223,6 +239,7 @@ impl HostError {
             HostError::CognitoPasswordRequired { .. } => ErrorCode::PasswordRequired,
             HostError::CognitoRefused { .. } => ErrorCode::AccessDenied,
             HostError::Cognito { .. } => ErrorCode::StsFailed,
+            HostError::InvalidSetting { .. } => ErrorCode::InvalidSetting,
             // The store stands in for the credentials file: unreadable keys, same code.
             HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
@@ -232,7 +249,8 @@ impl HostError {
     pub fn hint(&self) -> String {
         match self {
             HostError::ConfigUnreadable(_) => {
-                "Fix the line named above in ~/.aws/config (or $AWS_CONFIG_FILE), then try again."
+                "Fix the file at the line named above (the AWS CLI reads the same files), then \
+                 try again; `roleport explain PROFILE` checks it without signing in."
                     .into()
             }
             HostError::UnknownProfile(name) => format!(
@@ -310,7 +328,9 @@ impl HostError {
                  AWS_ENDPOINT_URL_COGNITO_IDENTITY), then try again."
                     .into()
             }
-            HostError::InvalidRequest { hint, .. } => hint.clone(),
+            HostError::InvalidRequest { hint, .. } | HostError::InvalidSetting { hint, .. } => {
+                hint.clone()
+            }
             HostError::Store(e) => e.hint(),
             HostError::DestinationNotAllowed(_) => {
                 "Use a console URL (https://console.aws.amazon.com/…) or a path such as /ec2/home."

@@ -63,6 +63,10 @@ pub enum ErrorCode {
     /// The host took longer than the request's time limit to answer (set by the extension,
     /// which then closes the port so that the next request starts a fresh host).
     HostTimeout,
+    /// A setting in the AWS config or credentials file has a value roleport cannot use
+    /// (`role_arn` not a role ARN, `duration_seconds` out of range, `region` not a region
+    /// name); the message names the file and line.
+    InvalidSetting,
 }
 
 impl ErrorCode {
@@ -94,6 +98,7 @@ impl ErrorCode {
         ErrorCode::SamlInvalid,
         ErrorCode::PasswordRequired,
         ErrorCode::HostTimeout,
+        ErrorCode::InvalidSetting,
     ];
 
     /// The code as it appears on the wire.
@@ -125,6 +130,7 @@ impl ErrorCode {
             ErrorCode::SamlInvalid => "saml_invalid",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::HostTimeout => "host_timeout",
+            ErrorCode::InvalidSetting => "invalid_setting",
         }
     }
 }

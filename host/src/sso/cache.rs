@@ -3,13 +3,14 @@
 //! field names and time format botocore writes (`SSOTokenLoader`, `_sso_json_dumps`).
 //! Sharing it means one login serves the AWS CLI and roleport, in either direction.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
+
+use crate::store::fsio;
 
 /// One cached token, exactly as the AWS CLI writes it (unknown fields are kept on rewrite).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,29 +94,24 @@ pub fn read(path: &Path) -> Result<Option<CachedToken>, String> {
     }
 }
 
-/// Writes a token file (mode 0600, replaced atomically), creating the directory.
+/// Writes a token file (mode 0600, replaced atomically), creating the directory (0700).
+///
+/// Two hosts (two browsers) refreshing at once each write a whole token through a temp file
+/// of their own, so the file is always one of them, never a mix: the AWS CLI takes no lock
+/// either, and either token is valid.
 pub fn write(path: &Path, token: &CachedToken) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
     let parent = path
         .parent()
         .ok_or_else(|| "no cache directory".to_owned())?;
-    std::fs::create_dir_all(parent).map_err(fail)?;
-    let tmp = parent.join(format!(
-        ".{}.roleport-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(fail)?;
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(parent)
+        .map_err(|e| format!("{}: {e}", parent.display()))?;
     let text = serde_json::to_vec(token).map_err(|e| e.to_string())?;
-    file.write_all(&text).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    fsio::write_atomic(path, &text).map_err(|e| e.to_string())
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, as botocore's `_serialize_utc_timestamp` writes times.
