@@ -441,3 +441,31 @@ fn an_empty_profile_name_is_ignored_as_the_aws_cli_ignores_it() {
     assert!(stderr.contains("(unknown_profile)"), "{stderr}");
     drop(host);
 }
+
+#[test]
+fn warnings_reach_the_popup_as_notices_and_the_console_still_opens() {
+    let aws = support::emulator::Emulator::start();
+    let config = format!(
+        "[profile alice]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n\n\
+         [profile prod]\nrole_arn = {prod}\nsource_profile = alice\nroleport_colour = red\n",
+        key = aws.user("access_key_id"),
+        secret = aws.user("secret_access_key"),
+        prod = aws.role("prod"),
+    );
+    let mut host = aws.host_env(HostEnv::new(&config)).spawn();
+    let reply = host.request(1, "open_console", json!({"profile": "prod"}));
+    let notices: Vec<&str> = reply["ok"]["notices"]
+        .as_array()
+        .unwrap_or_else(|| panic!("signed in, with notices: {reply}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let at = format!("{} line 8", path_in(&host.home_path(), File::Config));
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("did you mean `roleport_color`?") && n.contains(&at)),
+        "{notices:?}"
+    );
+    host.finish();
+}

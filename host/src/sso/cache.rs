@@ -158,6 +158,56 @@ mod tests {
     }
 
     #[test]
+    fn hosts_refreshing_at_once_leave_one_whole_token_and_no_temp_file() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = home.path().join(".aws/sso/cache/x.json");
+        let token = |n: usize| CachedToken {
+            start_url: Some("https://s".into()),
+            region: Some("eu-west-1".into()),
+            access_token: format!("at-{n}-{}", "a".repeat(4000)),
+            expires_at: "2030-01-01T00:00:00Z".into(),
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            refresh_token: Some(format!("rt-{n}")),
+            other: serde_json::Map::new(),
+        };
+        std::thread::scope(|s| {
+            for n in 0..8 {
+                let (path, token) = (&path, &token);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write(path, &token(n)).expect("write");
+                    }
+                });
+            }
+        });
+        let kept = read(&path).expect("a token file").expect("present");
+        let n: usize = kept
+            .refresh_token
+            .as_deref()
+            .and_then(|r| r.strip_prefix("rt-"))
+            .and_then(|n| n.parse().ok())
+            .expect("one writer's token");
+        assert_eq!(kept.access_token, token(n).access_token, "whole, not mixed");
+        let dir = path.parent().expect("dir");
+        let names: Vec<_> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["x.json"], "no temp file left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(dir), 0o700);
+            assert_eq!(mode(&home.path().join(".aws/sso")), 0o700);
+        }
+    }
+
+    #[test]
     fn times_round_trip_in_botocores_format() {
         assert_eq!(format_time(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(parse_time("2023-11-14T22:13:20Z"), Some(1_700_000_000));
