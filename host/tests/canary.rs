@@ -449,6 +449,8 @@ fn drive(w: &mut World) -> Vec<String> {
     // The CLI: the MFA session comes from the sealed cache (no code asked).
     w.cli_ok(&["url", "canary-mfa"], "");
     w.cli_ok(&["url", "canary-store"], "");
+    // Discovery writes sso-directory/*.json with the refreshed token.
+    w.cli_ok(&["sso", "sync"], "");
     w.cli_ok(&["list"], "");
     w.cli_ok(&["list", "--json"], "");
     for profile in ["canary-mfa", "canary-store", "canary-cog", "sso-admin"] {
@@ -627,6 +629,10 @@ fn canary_run(backend: Backend) {
     assert!(
         files.contains(&store.join("audit.jsonl")),
         "the audit log was searched"
+    );
+    assert!(
+        files.contains(&store.join("sso-directory").join(SESSION_FILE)),
+        "the discovered accounts were searched"
     );
 }
 

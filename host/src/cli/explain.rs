@@ -125,7 +125,7 @@ pub fn error_json(e: &HostError) -> Value {
         HostError::ProfileIncomplete { profile, .. } => ("incomplete", vec![profile]),
         HostError::SourceUnsupported { profile, .. } => ("unsupported", vec![profile]),
         HostError::ConfigUnreadable(_) => ("config_unreadable", vec![]),
-        HostError::InvalidSetting { profile, .. } => ("invalid_setting", vec![profile]),
+        HostError::InvalidSetting(bad) => ("invalid_setting", vec![bad.profile.as_str()]),
         _ => ("other", vec![]),
     };
     json!({

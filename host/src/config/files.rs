@@ -18,12 +18,15 @@ use crate::error::HostError;
 /// A bigger one is refused before it is read, so a runaway file cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
+/// A file's path, and the line of each (profile, key) written in it.
+type KeyLines = (PathBuf, HashMap<(String, String), usize>);
+
 /// The profiles of both files.
 pub struct Files {
     config: ProfileSet,
     credentials: ProfileSet,
     /// Where each key was written, per file: (path, line by (profile, key)).
-    lines: [(PathBuf, HashMap<(String, String), usize>); 2],
+    lines: [KeyLines; 2],
 }
 
 impl Files {
@@ -118,11 +121,7 @@ impl Files {
     }
 }
 
-async fn load_one(
-    fs: &Fs,
-    env: &Env,
-    kind: FileKind,
-) -> Result<(ProfileSet, (PathBuf, HashMap<(String, String), usize>)), HostError> {
+async fn load_one(fs: &Fs, env: &Env, kind: FileKind) -> Result<(ProfileSet, KeyLines), HostError> {
     let path = path_of(env, kind);
     let shown = path.display().to_string();
     let unreadable = |why: String| HostError::ConfigUnreadable(format!("{shown}{why}"));

@@ -13,7 +13,7 @@ use roleport_protocol::{Color, Icon};
 
 use super::files::Files;
 use super::plan::Plan;
-use crate::error::HostError;
+use crate::error::{BadSetting, HostError};
 
 /// Every `roleport_*` key roleport reads. A key missing here is reported as unknown.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -36,14 +36,14 @@ pub const DURATION_RANGE: std::ops::RangeInclusive<i64> = 900..=43200;
 
 /// A setting error, located.
 pub fn invalid(files: &Files, profile: &str, key: &str, why: &str, hint: &str) -> HostError {
-    HostError::InvalidSetting {
+    HostError::InvalidSetting(Box::new(BadSetting {
         profile: profile.to_owned(),
         key: key.to_owned(),
         value: files.get(profile, key).unwrap_or_default().to_owned(),
         why: why.to_owned(),
         at: files.locate(profile, key),
         hint: hint.to_owned(),
-    }
+    }))
 }
 
 /// The errors of the profile asked for that `resolve` does not already find.
