@@ -9,6 +9,7 @@
 mod cognito;
 mod compat;
 mod files;
+mod lint;
 mod plan;
 mod resolve;
 mod stamp;
@@ -65,6 +66,8 @@ impl AwsConfig {
     /// Loads the files the AWS CLI would (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`,
     /// else `~/.aws/config` and `~/.aws/credentials`). Missing files are an empty config.
     pub async fn load() -> Result<AwsConfig, HostError> {
+        // Before anything reads them: a runaway file is refused, not loaded into memory.
+        files::check_sizes(&Env::real())?;
         // Keys moved out of ~/.aws/credentials (`roleport add`, `doctor --move-keys`) count as
         // if they were still there; an empty store costs one missing-file check.
         Ok(Self::load_with(&Fs::real(), &Env::real())
@@ -162,6 +165,7 @@ impl AwsConfig {
             }
         }
         let resolved = resolve::Resolver::new(&self.files, self.store.as_ref(), name).resolve()?;
+        lint::check(&self.files, name)?;
         Ok(Plan {
             profile: name.to_owned(),
             source: resolved.source,
@@ -171,6 +175,12 @@ impl AwsConfig {
             region: self.files.get(name, "region").map(str::to_owned),
             appearance: self.appearance(name),
         })
+    }
+
+    /// What the plan's profiles set that roleport ignores (unknown `roleport_*` keys, a
+    /// colour that is not one, …), one sentence each, with file and line.
+    pub fn warnings(&self, plan: &Plan) -> Vec<String> {
+        lint::warnings(&self.files, plan)
     }
 
     /// A key of a `[sso-session NAME]` section: `None` when the section is missing,

@@ -275,6 +275,10 @@ impl Service {
         let _permit = self.signins.acquire().await.ok();
         let config = self.config().await?;
         let plan = config.plan(&open.profile)?;
+        let warnings = config.warnings(&plan);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
         // Checked before any STS call: a refused region, service or destination costs nothing.
         let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
         let (urls, destination) = federation::plan_signin(
@@ -302,7 +306,7 @@ impl Service {
             account_id: session.account_id,
             role: session.role,
             expires_at: session.expires_at,
-            notices: session.notices,
+            notices: warnings.into_iter().chain(session.notices).collect(),
             appearance: plan.appearance,
         })
     }

@@ -69,6 +69,10 @@ pub enum ErrorCode {
     /// The host is already serving as many requests as it takes at once; this one was refused
     /// without being queued.
     Busy,
+    /// A setting in the AWS config or credentials file has a value roleport cannot use
+    /// (`role_arn` not a role ARN, `duration_seconds` out of range, `region` not a region
+    /// name); the message names the file and line.
+    InvalidSetting,
 }
 
 impl ErrorCode {
@@ -102,6 +106,7 @@ impl ErrorCode {
         ErrorCode::HostTimeout,
         ErrorCode::RequestTimeout,
         ErrorCode::Busy,
+        ErrorCode::InvalidSetting,
     ];
 
     /// The code as it appears on the wire.
@@ -135,6 +140,7 @@ impl ErrorCode {
             ErrorCode::HostTimeout => "host_timeout",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::Busy => "busy",
+            ErrorCode::InvalidSetting => "invalid_setting",
         }
     }
 }
