@@ -20,5 +20,6 @@ pub mod record;
 pub mod saml;
 pub mod service;
 pub mod services;
+pub mod settings;
 pub mod sso;
 pub mod store;

@@ -63,6 +63,9 @@ pub enum ErrorCode {
     /// The host took longer than the request's time limit to answer (set by the extension,
     /// which then closes the port so that the next request starts a fresh host).
     HostTimeout,
+    /// roleport's own settings file (`config.toml`) cannot be used, or settings sent to be
+    /// saved are not valid; the message names the line and column, or the rule.
+    SettingsInvalid,
 }
 
 impl ErrorCode {
@@ -94,6 +97,7 @@ impl ErrorCode {
         ErrorCode::SamlInvalid,
         ErrorCode::PasswordRequired,
         ErrorCode::HostTimeout,
+        ErrorCode::SettingsInvalid,
     ];
 
     /// The code as it appears on the wire.
@@ -125,6 +129,7 @@ impl ErrorCode {
             ErrorCode::SamlInvalid => "saml_invalid",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::HostTimeout => "host_timeout",
+            ErrorCode::SettingsInvalid => "settings_invalid",
         }
     }
 }
