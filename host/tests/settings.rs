@@ -181,3 +181,38 @@ fn a_broken_file_is_reported_with_its_line_and_the_profiles_still_list() {
     assert_eq!(profile(&list, "prod")["color"], "red");
     host.finish();
 }
+
+#[test]
+fn roleport_list_and_doctor_name_the_broken_line_and_still_list_every_profile() {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".aws")).expect("mkdir");
+    std::fs::write(home.path().join(".aws/config"), CONFIG).expect("config");
+    let dir = home.path().join(".config/roleport");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("config.toml"),
+        "[[rules]]\nname = \"prod\"\ncolr = \"red\"\n",
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_roleport"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .expect("runs")
+    };
+    let list = run(&["list"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&list.stdout),
+        String::from_utf8_lossy(&list.stderr),
+    );
+    assert!(list.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(stderr.contains("config.toml, line 3, column 1"), "{stderr}");
+    assert!(stderr.contains("settings_invalid"), "{stderr}");
+    let doctor = run(&["doctor"]);
+    let out = String::from_utf8_lossy(&doctor.stdout);
+    assert!(out.contains("line 3, column 1"), "{out}");
+}
