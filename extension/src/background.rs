@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, SsoSynced, TabOutcome,
+    Response, SettingsDoc, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
+    SsoSynced, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -81,6 +82,22 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         PopupRequest::SamlOpen { handle, roles } => reply(Ok::<_, ProtocolError>(
             crate::saml::flow::open(handle, roles).await,
         )),
+        PopupRequest::SettingsGet => reply(settings(Request::SettingsGet).await),
+        PopupRequest::SettingsPut { settings: new } => {
+            let saved = settings(Request::SettingsPut(SettingsPut { settings: new })).await;
+            // The next popup must not open with the colours of the old rules.
+            LAST_LIST.with(|l| *l.borrow_mut() = None);
+            reply(saved)
+        }
+    }
+}
+
+/// The options page's `settings_get` / `settings_put`, passed to the host.
+async fn settings(request: Request) -> Result<SettingsDoc, ProtocolError> {
+    let asked = request.type_name();
+    match native_port::request(request).await? {
+        Response::SettingsGet(doc) | Response::SettingsPut(doc) => Ok(doc),
+        other => Err(wrong_answer(asked, &other)),
     }
 }
 
@@ -247,6 +264,8 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::SsoSync(_) => "sso_sync",
         Response::SamlRoles(_) => "saml_roles",
         Response::SamlOpen(_) => "saml_open",
+        Response::SettingsGet(_) => "settings_get",
+        Response::SettingsPut(_) => "settings_put",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

@@ -12,11 +12,12 @@
 //!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
 //!   [`popup::sync`] (the SSO sync button's state and words), [`saml::post`] (which requests are SAML
-//!   sign-ins).
+//!   sign-ins), [`options::model`] (the settings page's rule edits).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
+//!   [`options::page`] (`options.html`: colour rules and defaults, saved through the host),
 //!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop).
 //!
 //! Architecture Invariant: nothing here ever holds an AWS credential. The only secrets that
@@ -33,6 +34,7 @@ pub mod isolation;
 pub mod log;
 pub mod messages;
 pub mod native_port;
+pub mod options;
 pub mod pending;
 pub mod placement;
 pub mod popup;
@@ -87,6 +89,12 @@ pub async fn on_isolation_tab_removed(tab_id: f64) {
 #[wasm_bindgen]
 pub fn saml_main() -> Result<(), JsValue> {
     saml::page::start()
+}
+
+/// Entry point of `options.html`, the settings page (colour rules, defaults).
+#[wasm_bindgen]
+pub fn options_main() -> Result<(), JsValue> {
+    options::page::start()
 }
 
 /// Entry point of `popup.html`.

@@ -104,6 +104,8 @@ pub const NATIVE_TYPES: &[&str] = &[
     "saml_roles",
     "saml_open",
     "sso_sync",
+    "settings_get",
+    "settings_put",
 ];
 
 /// One frame to the browser.
@@ -551,6 +553,7 @@ mod tests {
                 appearance: roleport_protocol::Appearance {
                     color: roleport_protocol::Color::Red,
                     icon: roleport_protocol::Icon::Fence,
+                    label: None,
                 },
             },
         }));

@@ -18,6 +18,7 @@ use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
+use crate::settings::{self, SettingsError};
 use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
@@ -226,6 +227,11 @@ impl Service {
                 let config = self.config().await.map_err(|e| e.to_protocol())?;
                 Ok(Response::ListProfiles(ProfileList {
                     profiles: config.summaries(),
+                    settings_error: config
+                        .settings()
+                        .error
+                        .as_ref()
+                        .map(SettingsError::to_protocol),
                 }))
             }
             Request::OpenConsole(open) => self
@@ -245,6 +251,14 @@ impl Service {
             Request::SsoSync(sync) => self.sso_sync(sync).await.map(Response::SsoSync),
             Request::SamlRoles(posted) => saml::list(&self.saml, posted.saml_response)
                 .map(Response::SamlRoles)
+                .map_err(|e| e.to_protocol()),
+            // The options page's: the file alone (a broken AWS config must not hide it).
+            Request::SettingsGet => Ok(Response::SettingsGet(settings::Loaded::load().doc())),
+            Request::SettingsPut(put) => settings::save(&put.settings)
+                .map(|saved| {
+                    tracing::info!(rules = saved.settings.rules.len(), "settings saved");
+                    Response::SettingsPut(saved.doc())
+                })
                 .map_err(|e| e.to_protocol()),
             Request::SamlOpen(open) => {
                 // Bounded like every sign-in.

@@ -73,6 +73,9 @@ pub enum ErrorCode {
     /// (`role_arn` not a role ARN, `duration_seconds` out of range, `region` not a region
     /// name); the message names the file and line.
     InvalidSetting,
+    /// roleport's own settings file (`config.toml`) cannot be used, or settings sent to be
+    /// saved are not valid; the message names the line and column, or the rule.
+    SettingsInvalid,
 }
 
 impl ErrorCode {
@@ -107,6 +110,7 @@ impl ErrorCode {
         ErrorCode::RequestTimeout,
         ErrorCode::Busy,
         ErrorCode::InvalidSetting,
+        ErrorCode::SettingsInvalid,
     ];
 
     /// The code as it appears on the wire.
@@ -141,6 +145,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::Busy => "busy",
             ErrorCode::InvalidSetting => "invalid_setting",
+            ErrorCode::SettingsInvalid => "settings_invalid",
         }
     }
 }

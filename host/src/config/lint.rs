@@ -26,6 +26,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "roleport_cognito_username",
     "roleport_color",
     "roleport_icon",
+    "roleport_label",
     "roleport_source_identity",
     "roleport_tags",
     "roleport_transitive_tag_keys",

@@ -154,6 +154,7 @@ mod tests {
             appearance: Appearance {
                 color: Color::Red,
                 icon: Icon::Fence,
+                label: None,
             },
         }
     }
