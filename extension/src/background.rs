@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, SsoSynced, TabOutcome,
+    Response, SettingsDoc, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
+    SsoSynced, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -84,6 +85,22 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         )),
         PopupRequest::Sessions => reply(Ok::<_, ProtocolError>(sessions::infos().await)),
         PopupRequest::SignOut { profile } => reply(sign_out(&profile).await),
+        PopupRequest::SettingsGet => reply(settings(Request::SettingsGet).await),
+        PopupRequest::SettingsPut { settings: new } => {
+            let saved = settings(Request::SettingsPut(SettingsPut { settings: new })).await;
+            // The next popup must not open with the colours of the old rules.
+            LAST_LIST.with(|l| *l.borrow_mut() = None);
+            reply(saved)
+        }
+    }
+}
+
+/// The options page's `settings_get` / `settings_put`, passed to the host.
+async fn settings(request: Request) -> Result<SettingsDoc, ProtocolError> {
+    let asked = request.type_name();
+    match native_port::request(request).await? {
+        Response::SettingsGet(doc) | Response::SettingsPut(doc) => Ok(doc),
+        other => Err(wrong_answer(asked, &other)),
     }
 }
 
@@ -149,7 +166,14 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
 async fn open_tab(open: OpenTab) {
     let OpenTab { event_id, console } = open;
-    let outcome = match tabs::open(&console.profile, &console.url, console.appearance, true).await {
+    let outcome = match tabs::open(
+        &console.profile,
+        &console.url,
+        console.appearance.clone(),
+        true,
+    )
+    .await
+    {
         Ok(tab) => {
             sessions::signed_in(&console, &tab).await;
             log::debug(&format!(
@@ -260,7 +284,13 @@ async fn open(
             Err(e) => log::info(&format!("could not renew in place: {}", e.message)),
         }
     }
-    let mut tab = tabs::open(&opened.profile, &opened.url, opened.appearance, active).await?;
+    let mut tab = tabs::open(
+        &opened.profile,
+        &opened.url,
+        opened.appearance.clone(),
+        active,
+    )
+    .await?;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
     sessions::signed_in(&opened, &tab).await;
     tab.notices = opened.notices;
@@ -294,6 +324,8 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::SsoSync(_) => "sso_sync",
         Response::SamlRoles(_) => "saml_roles",
         Response::SamlOpen(_) => "saml_open",
+        Response::SettingsGet(_) => "settings_get",
+        Response::SettingsPut(_) => "settings_put",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

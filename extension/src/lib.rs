@@ -12,11 +12,13 @@
 //!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
 //!   [`popup::sync`] (the SSO sync button's state and words), [`saml::post`] (which requests are SAML
-//!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns).
+//!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
+//!   [`options::model`] (the settings page's rule edits).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
+//!   [`options::page`] (`options.html`: colour rules and defaults, saved through the host),
 //!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop),
 //!   [`sessions`] (the registry in `storage.session`, following tabs; focus, another tab,
 //!   renew, sign out, the expired mark).
@@ -35,6 +37,7 @@ pub mod isolation;
 pub mod log;
 pub mod messages;
 pub mod native_port;
+pub mod options;
 pub mod pending;
 pub mod placement;
 pub mod popup;
@@ -109,6 +112,12 @@ pub async fn on_sessions_stored(value: JsValue) {
 #[wasm_bindgen]
 pub fn saml_main() -> Result<(), JsValue> {
     saml::page::start()
+}
+
+/// Entry point of `options.html`, the settings page (colour rules, defaults).
+#[wasm_bindgen]
+pub fn options_main() -> Result<(), JsValue> {
+    options::page::start()
 }
 
 /// Entry point of `popup.html`.

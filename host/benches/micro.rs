@@ -204,6 +204,7 @@ fn frame_codec(c: &mut Criterion) {
         2,
         Response::ListProfiles(ProfileList {
             profiles: (0..1_000).map(summary).collect(),
+            settings_error: None,
         }),
     );
     let max_out = roleport_protocol::MAX_FRAME_TO_BROWSER;

@@ -6,8 +6,9 @@
 //! tests); a message can only name a destination inside the partition's console, and a region
 //! only from the partition, spelled as AWS spells regions.
 
+mod exchange;
+
 use roleport_protocol::OpenConsole;
-use serde::Deserialize;
 use url::Url;
 
 use crate::credentials::SessionCredentials;
@@ -333,12 +334,6 @@ pub fn destination(
     }
 }
 
-#[derive(Deserialize)]
-struct SigninToken {
-    #[serde(rename = "SigninToken")]
-    signin_token: String,
-}
-
 /// Exchanges credentials for a sign-in token, and builds the one-time login URL.
 pub async fn signin_url(
     http: &reqwest::Client,
@@ -347,12 +342,14 @@ pub async fn signin_url(
     destination: &Url,
 ) -> Result<Url, HostError> {
     let creds = &session.credentials;
-    let session_json = serde_json::json!({
-        "sessionId": creds.access_key_id(),
-        "sessionKey": creds.secret_access_key(),
-        "sessionToken": creds.session_token().unwrap_or_default(),
-    })
-    .to_string();
+    let session_json = zeroize::Zeroizing::new(
+        serde_json::json!({
+            "sessionId": creds.access_key_id(),
+            "sessionKey": creds.secret_access_key(),
+            "sessionToken": creds.session_token().unwrap_or_default(),
+        })
+        .to_string(),
+    );
     let mut token_url = urls.signin.clone();
     {
         let mut q = token_url.query_pairs_mut();
@@ -362,49 +359,19 @@ pub async fn signin_url(
         }
         q.append_pair("Session", &session_json);
     }
-    // reqwest's errors include the URL, which carries the session: never show them.
-    let response = http.get(token_url).send().await.map_err(|e| {
-        HostError::Federation(format!(
-            "cannot reach {}: {}",
-            urls.signin.host_str().unwrap_or("the sign-in endpoint"),
-            describe(&e)
-        ))
-    })?;
-    let status = response.status();
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        let snippet: String = body.chars().take(200).collect();
-        return Err(HostError::Federation(format!(
-            "the sign-in endpoint answered {status}: {}",
-            snippet.trim()
-        )));
-    }
-    let token: SigninToken = response.json().await.map_err(|e| {
-        HostError::Federation(format!(
-            "unexpected answer from the sign-in endpoint: {}",
-            describe(&e)
-        ))
-    })?;
+    crate::limits::stage(format!(
+        "getSigninToken at {}",
+        urls.signin.host_str().unwrap_or("the sign-in endpoint")
+    ));
+    let token = exchange::signin_token(http, &token_url).await?;
     let mut login = urls.signin.clone();
     login
         .query_pairs_mut()
         .append_pair("Action", "login")
         .append_pair("Issuer", "roleport")
         .append_pair("Destination", destination.as_str())
-        .append_pair("SigninToken", &token.signin_token);
+        .append_pair("SigninToken", &token);
     Ok(login)
-}
-
-fn describe(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_decode() {
-        "not the JSON AWS sends"
-    } else {
-        "request failed"
-    }
 }
 
 #[cfg(test)]

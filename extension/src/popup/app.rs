@@ -340,6 +340,8 @@ fn send(app: Rc<App>, request: PopupRequest) {
             }
             // The SAML role chooser's requests (`saml.html`); the popup never makes them.
             PopupRequest::SamlPending { .. } | PopupRequest::SamlOpen { .. } => return,
+            // The options page's (`options.html`).
+            PopupRequest::SettingsGet | PopupRequest::SettingsPut { .. } => return,
         };
         dispatch(&app, msg);
     });

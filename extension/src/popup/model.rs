@@ -182,7 +182,9 @@ impl Model {
                     Ok(list) => {
                         self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
                         self.profiles = list.profiles;
-                        self.error = None;
+                        // A broken settings file: the profiles still list, and the alert
+                        // says which line.
+                        self.error = list.settings_error;
                     }
                     Err(e) => {
                         // Profiles shown from the background's last list cannot be opened

@@ -27,7 +27,10 @@ fn loaded() -> Model {
         profile("prod-eu", Some("333333333333"), Some("ReadOnly")),
         profile("sandbox", None, None),
     ];
-    model.update(Msg::Loaded(Ok(ProfileList { profiles })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles,
+        settings_error: None,
+    })));
     model
 }
 
@@ -128,7 +131,10 @@ fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
 #[test]
 fn empty_config_says_where_profiles_come_from() {
     let (mut model, _) = Model::new();
-    model.update(Msg::Loaded(Ok(ProfileList { profiles: vec![] })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: vec![],
+        settings_error: None,
+    })));
     assert_eq!(model.status(), "No profiles in ~/.aws/config");
     assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
     model.update(Msg::Move(1));
@@ -472,6 +478,7 @@ fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_link
     // The background's last list shows first; then the host turns out to be gone.
     model.update(Msg::Loaded(Ok(ProfileList {
         profiles: vec![profile("prod", Some("111111111111"), Some("Admin"))],
+        settings_error: None,
     })));
     let missing = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
     model.update(Msg::Loaded(Err(missing)));
@@ -497,7 +504,10 @@ fn thousands_of_profiles_draw_at_most_the_row_limit_and_say_how_many_match() {
     let profiles = (0..5000)
         .map(|i| profile(&format!("acct-{i:04}"), Some("111111111111"), Some("Admin")))
         .collect();
-    model.update(Msg::Loaded(Ok(ProfileList { profiles })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles,
+        settings_error: None,
+    })));
     assert_eq!(model.visible().len(), ROW_LIMIT);
     assert_eq!(model.matches(), 5000);
     assert_eq!(model.status(), "5000 profiles");
@@ -579,4 +589,20 @@ fn sign_out_asks_the_background_and_says_how_it_went() {
     // Opening something else replaces the note.
     model.update(Msg::Open("dev".into()));
     assert_eq!(model.status(), "Opening dev…");
+}
+
+#[test]
+fn a_broken_settings_file_lists_the_profiles_and_shows_why_in_the_alert() {
+    let (mut model, _) = Model::new();
+    let broken = ProtocolError::new(
+        ErrorCode::SettingsInvalid,
+        "config.toml, line 4, column 9: unknown variant `mauve`",
+        "Fix that line",
+    );
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: vec![profile("prod", Some("111111111111"), Some("Admin"))],
+        settings_error: Some(broken.clone()),
+    })));
+    assert_eq!(model.visible().len(), 1);
+    assert_eq!(model.error, Some(broken));
 }

@@ -329,6 +329,16 @@ impl View {
         let name = self.element("span", "name")?;
         name.set_text_content(Some(&profile.name));
         text.append_child(&name)?;
+        if let Some(label) = &profile.appearance.label {
+            // The colour rules' badge ("PROD"), in the profile's colour.
+            let badge: HtmlElement = self.element("span", "label")?.dyn_into()?;
+            badge.set_attribute("data-label", label)?;
+            badge.set_text_content(Some(label));
+            badge
+                .style()
+                .set_property("background-color", profile.appearance.color.css())?;
+            name.append_child(&badge)?;
+        }
         let details = details(profile);
         if !details.is_empty() {
             let meta = self.element("span", "meta")?;

@@ -179,7 +179,13 @@ async fn open_one(
             gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
         }
     }
-    let tab = tabs::open(&opened.profile, &opened.url, opened.appearance, active).await;
+    let tab = tabs::open(
+        &opened.profile,
+        &opened.url,
+        opened.appearance.clone(),
+        active,
+    )
+    .await;
     if shared_jar {
         if let Ok(tab) = &tab {
             wait_until_loaded(tab.tab_id).await;

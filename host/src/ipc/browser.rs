@@ -156,6 +156,7 @@ mod tests {
             appearance: Appearance {
                 color: Color::Red,
                 icon: Icon::Fence,
+                label: None,
             },
         }
     }
