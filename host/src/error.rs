@@ -84,7 +84,7 @@ pub enum HostError {
         detail: String,
     },
     /// AWS throttled every retry.
-    #[error("AWS throttled {action} for profile `{profile}`")]
+    #[error("AWS throttled {action} for profile `{profile}`, retries with backoff included")]
     Throttled {
         /// The STS action.
         action: &'static str,
@@ -101,9 +101,32 @@ pub enum HostError {
         /// What failed.
         detail: String,
     },
+    /// STS failed on AWS's side (5xx) or did not answer, on every attempt.
+    #[error(
+        "STS did not serve {action} for profile `{profile}` on any of {} attempts: {what}",
+        crate::credentials::sts::STS_MAX_ATTEMPTS
+    )]
+    StsUnavailable {
+        /// The STS action.
+        action: &'static str,
+        /// The profile.
+        profile: String,
+        /// The last attempt's status and code, or the timeout.
+        what: String,
+    },
     /// The sign-in endpoint failed.
     #[error("console sign-in failed: {0}")]
     Federation(String),
+    /// The sign-in endpoint throttled or failed (429, 5xx, no answer) on every attempt.
+    #[error("AWS's sign-in endpoint ({host}) did not answer getSigninToken on any of {attempts} attempts: {last}")]
+    FederationUnavailable {
+        /// The sign-in host.
+        host: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What the last attempt got.
+        last: String,
+    },
     /// The source needs an MFA code and none was given.
     #[error("profile `{profile}` needs a code from MFA device {serial}")]
     MfaRequired {
@@ -191,9 +214,30 @@ pub enum HostError {
         /// What failed.
         detail: String,
     },
+    /// A setting of a profile has a value roleport cannot use (boxed: it is rare, and big).
+    #[error("{0}")]
+    InvalidSetting(Box<BadSetting>),
     /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
     #[error("roleport's key store: {0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+/// A setting's value roleport cannot use, and where it was written.
+#[derive(Debug, thiserror::Error)]
+#[error("profile `{profile}`: {key} = `{value}` {why}{}", at.as_ref().map(|a| format!(" ({a})")).unwrap_or_default())]
+pub struct BadSetting {
+    /// The profile that has the setting.
+    pub profile: String,
+    /// The key, as written.
+    pub key: String,
+    /// The value, as written (never a secret: only non-secret keys are checked).
+    pub value: String,
+    /// What is wrong with it.
+    pub why: String,
+    /// `PATH line N`, where the key was written.
+    pub at: Option<String>,
+    /// How to fix it.
+    pub hint: String,
 }
 
 impl HostError {
@@ -211,8 +255,10 @@ impl HostError {
             HostError::AccessDenied { .. } => ErrorCode::AccessDenied,
             HostError::ExpiredCredentials { .. } => ErrorCode::ExpiredCredentials,
             HostError::Throttled { .. } => ErrorCode::Throttled,
-            HostError::Sts { .. } => ErrorCode::StsFailed,
-            HostError::Federation(_) => ErrorCode::FederationFailed,
+            HostError::Sts { .. } | HostError::StsUnavailable { .. } => ErrorCode::StsFailed,
+            HostError::Federation(_) | HostError::FederationUnavailable { .. } => {
+                ErrorCode::FederationFailed
+            }
             HostError::DestinationNotAllowed(_) => ErrorCode::DestinationNotAllowed,
             HostError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
             HostError::MfaRequired { .. } => ErrorCode::MfaRequired,
@@ -223,6 +269,7 @@ impl HostError {
             HostError::CognitoPasswordRequired { .. } => ErrorCode::PasswordRequired,
             HostError::CognitoRefused { .. } => ErrorCode::AccessDenied,
             HostError::Cognito { .. } => ErrorCode::StsFailed,
+            HostError::InvalidSetting(_) => ErrorCode::InvalidSetting,
             // The store stands in for the credentials file: unreadable keys, same code.
             HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
@@ -232,7 +279,8 @@ impl HostError {
     pub fn hint(&self) -> String {
         match self {
             HostError::ConfigUnreadable(_) => {
-                "Fix the line named above in ~/.aws/config (or $AWS_CONFIG_FILE), then try again."
+                "Fix the file at the line named above (the AWS CLI reads the same files), then \
+                 try again; `roleport explain PROFILE` checks it without signing in."
                     .into()
             }
             HostError::UnknownProfile(name) => format!(
@@ -266,7 +314,16 @@ impl HostError {
             HostError::ExpiredCredentials { profile, .. } => format!(
                 "Refresh the source credentials of `{profile}` (rotate the keys or sign in again)."
             ),
-            HostError::Throttled { .. } => "Wait a few seconds and try again.".into(),
+            HostError::Throttled { .. } => {
+                "AWS is rate-limiting this account's STS calls (other tools or scripts may share \
+                 the quota): wait a minute and try again."
+                    .into()
+            }
+            HostError::StsUnavailable { .. } => {
+                "STS kept failing on AWS's side or not answering: check https://health.aws.amazon.com \
+                 and the network (or AWS_ENDPOINT_URL_STS / endpoint_url), then try again in a minute."
+                    .into()
+            }
             HostError::Sts { .. } => {
                 "Check the network and the STS endpoint (AWS_ENDPOINT_URL_STS / endpoint_url), \
                  then try again."
@@ -274,6 +331,11 @@ impl HostError {
             }
             HostError::Federation(_) => {
                 "Try again; if it persists the role may not allow console sign-in.".into()
+            }
+            HostError::FederationUnavailable { .. } => {
+                "AWS's console sign-in endpoint is throttling or failing: wait a minute and try \
+                 again (check https://health.aws.amazon.com, or ROLEPORT_SIGNIN_URL if set)."
+                    .into()
             }
             HostError::MfaRequired { .. } => {
                 "Enter the current code from your authenticator app (popup), or pass \
@@ -311,6 +373,7 @@ impl HostError {
                     .into()
             }
             HostError::InvalidRequest { hint, .. } => hint.clone(),
+            HostError::InvalidSetting(bad) => bad.hint.clone(),
             HostError::Store(e) => e.hint(),
             HostError::DestinationNotAllowed(_) => {
                 "Use a console URL (https://console.aws.amazon.com/…) or a path such as /ec2/home."

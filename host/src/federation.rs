@@ -6,8 +6,9 @@
 //! tests); a message can only name a destination inside the partition's console, and a region
 //! only from the partition, spelled as AWS spells regions.
 
+mod exchange;
+
 use roleport_protocol::OpenConsole;
-use serde::Deserialize;
 use url::Url;
 
 use crate::credentials::SessionCredentials;
@@ -31,6 +32,20 @@ pub struct PartitionUrls {
     /// The partition's console root, ending in `/`: a destination must be on its host or a
     /// subdomain of it.
     pub console_root: Url,
+}
+
+impl PartitionUrls {
+    /// Where a console session of this sign-in host signs out: `/oauth?Action=logout` on
+    /// the federation endpoint's host, as the console's own "Sign out" does for federated
+    /// sessions (it ends the session cookie the login set). With `ROLEPORT_SIGNIN_URL` it is
+    /// on that host, so a test's stub sees it.
+    pub fn logout(&self) -> Url {
+        let mut url = self.signin.clone();
+        url.set_path("/oauth");
+        url.set_query(Some("Action=logout"));
+        url.set_fragment(None);
+        url
+    }
 }
 
 /// Where one console sign-in goes: the partition, the console region, and their URLs.
@@ -263,7 +278,7 @@ pub fn plan_signin(
     arn_partition: Option<&str>,
     profile_region: Option<&str>,
     open: &OpenConsole,
-) -> Result<(PartitionUrls, Url), HostError> {
+) -> Result<(Target, Url), HostError> {
     let target = endpoints.target(arn_partition, profile_region, open.region.as_deref())?;
     let requested = match (&open.service, &open.destination) {
         (Some(_), Some(_)) => {
@@ -276,7 +291,7 @@ pub fn plan_signin(
         (None, destination) => destination.clone(),
     };
     let url = destination(&target.urls, &target.region, requested.as_deref())?;
-    Ok((target.urls, url))
+    Ok((target, url))
 }
 
 /// Where the console tab lands: the requested page if it is inside the console (an absolute
@@ -319,12 +334,6 @@ pub fn destination(
     }
 }
 
-#[derive(Deserialize)]
-struct SigninToken {
-    #[serde(rename = "SigninToken")]
-    signin_token: String,
-}
-
 /// Exchanges credentials for a sign-in token, and builds the one-time login URL.
 pub async fn signin_url(
     http: &reqwest::Client,
@@ -333,12 +342,14 @@ pub async fn signin_url(
     destination: &Url,
 ) -> Result<Url, HostError> {
     let creds = &session.credentials;
-    let session_json = serde_json::json!({
-        "sessionId": creds.access_key_id(),
-        "sessionKey": creds.secret_access_key(),
-        "sessionToken": creds.session_token().unwrap_or_default(),
-    })
-    .to_string();
+    let session_json = zeroize::Zeroizing::new(
+        serde_json::json!({
+            "sessionId": creds.access_key_id(),
+            "sessionKey": creds.secret_access_key(),
+            "sessionToken": creds.session_token().unwrap_or_default(),
+        })
+        .to_string(),
+    );
     let mut token_url = urls.signin.clone();
     {
         let mut q = token_url.query_pairs_mut();
@@ -348,49 +359,19 @@ pub async fn signin_url(
         }
         q.append_pair("Session", &session_json);
     }
-    // reqwest's errors include the URL, which carries the session: never show them.
-    let response = http.get(token_url).send().await.map_err(|e| {
-        HostError::Federation(format!(
-            "cannot reach {}: {}",
-            urls.signin.host_str().unwrap_or("the sign-in endpoint"),
-            describe(&e)
-        ))
-    })?;
-    let status = response.status();
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        let snippet: String = body.chars().take(200).collect();
-        return Err(HostError::Federation(format!(
-            "the sign-in endpoint answered {status}: {}",
-            snippet.trim()
-        )));
-    }
-    let token: SigninToken = response.json().await.map_err(|e| {
-        HostError::Federation(format!(
-            "unexpected answer from the sign-in endpoint: {}",
-            describe(&e)
-        ))
-    })?;
+    crate::limits::stage(format!(
+        "getSigninToken at {}",
+        urls.signin.host_str().unwrap_or("the sign-in endpoint")
+    ));
+    let token = exchange::signin_token(http, &token_url).await?;
     let mut login = urls.signin.clone();
     login
         .query_pairs_mut()
         .append_pair("Action", "login")
         .append_pair("Issuer", "roleport")
         .append_pair("Destination", destination.as_str())
-        .append_pair("SigninToken", &token.signin_token);
+        .append_pair("SigninToken", &token);
     Ok(login)
-}
-
-fn describe(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_decode() {
-        "not the JSON AWS sends"
-    } else {
-        "request failed"
-    }
 }
 
 #[cfg(test)]
@@ -401,6 +382,36 @@ mod tests {
         Endpoints::default()
             .for_partition("aws")
             .expect("known partition")
+    }
+
+    #[test]
+    fn sessions_sign_out_on_the_host_that_signed_them_in() {
+        let endpoints = Endpoints::default();
+        let global = endpoints.target(None, Some("us-east-1"), None).expect("ok");
+        assert_eq!(
+            global.urls.logout().as_str(),
+            "https://signin.aws.amazon.com/oauth?Action=logout"
+        );
+        let regional = endpoints.target(None, Some("eu-west-1"), None).expect("ok");
+        assert_eq!(
+            regional.urls.logout().as_str(),
+            "https://eu-west-1.signin.aws.amazon.com/oauth?Action=logout"
+        );
+        let gov = endpoints.for_partition("aws-us-gov").expect("known");
+        assert_eq!(
+            gov.logout().as_str(),
+            "https://signin.amazonaws-us-gov.com/oauth?Action=logout"
+        );
+        // A test's stub (`ROLEPORT_SIGNIN_URL`) sees the sign-out on its own host and port.
+        let stub = Endpoints {
+            signin: Url::parse("http://signin.fakeaws.test:8080/federation").ok(),
+            console: None,
+        };
+        let urls = stub.for_partition("aws").expect("known");
+        assert_eq!(
+            urls.logout().as_str(),
+            "http://signin.fakeaws.test:8080/oauth?Action=logout"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod audit;
+pub mod backoff;
 pub mod cli;
 pub mod cognito;
 pub mod config;
@@ -15,10 +16,14 @@ pub mod error;
 pub mod federation;
 pub mod install;
 pub mod ipc;
+pub mod limits;
 pub mod native;
 pub mod record;
 pub mod saml;
+#[cfg(test)]
+mod secret_types;
 pub mod service;
 pub mod services;
+pub mod settings;
 pub mod sso;
 pub mod store;

@@ -14,8 +14,9 @@ use roleport_protocol::{
     PROTOCOL_VERSION,
 };
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
+use crate::limits;
 use crate::service::Service;
 
 /// The browser that started the host, as told by its command line.
@@ -103,6 +104,8 @@ pub const NATIVE_TYPES: &[&str] = &[
     "saml_roles",
     "saml_open",
     "sso_sync",
+    "settings_get",
+    "settings_put",
 ];
 
 /// One frame to the browser.
@@ -178,6 +181,9 @@ pub async fn serve_with<R, W>(
     let writer = std::thread::spawn(move || write_frames(output, outbound.0, record));
 
     let mut tasks = tokio::task::JoinSet::new();
+    // A bound on requests in flight: beyond it, `busy` at once (an unbounded queue would let a
+    // stuck AWS pile up tasks and memory without end).
+    let in_flight = Arc::new(Semaphore::new(limits::MAX_IN_FLIGHT));
     while let Some(inbound) = in_rx.recv().await {
         match inbound {
             Inbound::Fatal(error) => {
@@ -189,11 +195,30 @@ pub async fn serve_with<R, W>(
                     let _ = out_tx.send(Outbound::Reply(Reply::err(id, error)));
                 }
                 Ok((id, request)) => {
+                    let kind = request.type_name();
+                    let permit = if limits::is_capped(&request) {
+                        match Arc::clone(&in_flight).try_acquire_owned() {
+                            Ok(permit) => Some(permit),
+                            Err(_) => {
+                                tracing::warn!(id, kind, "refused: too many requests in flight");
+                                let busy = Reply::err(Some(id), limits::busy(kind));
+                                let _ = out_tx.send(Outbound::Reply(busy));
+                                continue;
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                    let limit = limits::time_limit(&request);
                     let service = Arc::clone(&service);
                     let out = out_tx.clone();
                     tasks.spawn(async move {
-                        let kind = request.type_name();
-                        let handled = tokio::spawn(async move { service.handle(request).await });
+                        let _permit = permit;
+                        // The limit runs inside the spawned task, so a handler past it is
+                        // dropped (not left running) and a panic is still caught below.
+                        let handled = tokio::spawn(async move {
+                            limits::within(kind, limit, service.handle(request)).await
+                        });
                         let reply = match handled.await {
                             Ok(Ok(response)) => Reply::ok(id, response),
                             Ok(Err(error)) => {
@@ -301,11 +326,7 @@ fn write_frames<W: Write>(
         let frame = match encode_message(&reply) {
             Ok(frame) => frame,
             Err(NmError::OutgoingTooLarge { len, .. }) => {
-                let error = ProtocolError::new(
-                    ErrorCode::FrameTooLarge,
-                    format!("the reply is {len} bytes, over the browser's limit of {MAX_FRAME_TO_BROWSER}"),
-                    "Narrow the request (fewer profiles), or report this as a bug.",
-                );
+                let error = too_large(&reply, len);
                 match encode_message(&Reply::err(reply.id, error)) {
                     Ok(frame) => frame,
                     Err(_) => continue,
@@ -323,6 +344,32 @@ fn write_frames<W: Write>(
             // The browser went away; nobody is left to answer.
             return;
         }
+    }
+}
+
+/// The error that replaces a reply over the browser's 1 MiB limit (the browser would drop the
+/// frame and end the port). A profile list says how many profiles and what still works.
+fn too_large(reply: &Reply, len: usize) -> ProtocolError {
+    let limit = MAX_FRAME_TO_BROWSER;
+    match &reply.outcome {
+        roleport_protocol::Outcome::Ok(roleport_protocol::Response::ListProfiles(list)) => {
+            ProtocolError::new(
+                ErrorCode::FrameTooLarge,
+                format!(
+                    "the list of {} profiles is {len} bytes, over the browser's limit of {limit} \
+                     bytes for one message from roleport's host",
+                    list.profiles.len()
+                ),
+                "Keep fewer profiles in ~/.aws/config (and fewer discovered SSO roles: \
+                 `roleport sso sync` only the logins you use); meanwhile `roleport list` and \
+                 `roleport open PROFILE` in a terminal reach every profile.",
+            )
+        }
+        _ => ProtocolError::new(
+            ErrorCode::FrameTooLarge,
+            format!("the reply is {len} bytes, over the browser's limit of {limit}"),
+            "This is a bug in roleport: please report it with the host's log.",
+        ),
     }
 }
 
@@ -503,9 +550,12 @@ mod tests {
                 role: None,
                 expires_at: None,
                 notices: Vec::new(),
+                region: None,
+                logout_url: None,
                 appearance: roleport_protocol::Appearance {
                     color: roleport_protocol::Color::Red,
                     icon: roleport_protocol::Icon::Fence,
+                    label: None,
                 },
             },
         }));

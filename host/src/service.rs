@@ -19,11 +19,16 @@ use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
+use crate::settings::{self, SettingsError};
 use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
 /// How many sign-ins run at once; more wait their turn.
 const MAX_CONCURRENT_SIGNINS: usize = 6;
+
+/// What a sign-in waits for before its turn (for `request_timeout`'s message).
+const WAITING_FOR_A_TURN: &str =
+    "its turn: the host signs in to 6 profiles at a time, and all 6 were still running";
 
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
@@ -228,6 +233,11 @@ impl Service {
                 let config = self.config().await.map_err(|e| e.to_protocol())?;
                 Ok(Response::ListProfiles(ProfileList {
                     profiles: config.summaries(),
+                    settings_error: config
+                        .settings()
+                        .error
+                        .as_ref()
+                        .map(SettingsError::to_protocol),
                 }))
             }
             Request::OpenConsole(open) => self
@@ -248,8 +258,17 @@ impl Service {
             Request::SamlRoles(posted) => saml::list(&self.saml, posted.saml_response)
                 .map(Response::SamlRoles)
                 .map_err(|e| e.to_protocol()),
+            // The options page's: the file alone (a broken AWS config must not hide it).
+            Request::SettingsGet => Ok(Response::SettingsGet(settings::Loaded::load().doc())),
+            Request::SettingsPut(put) => settings::save(&put.settings)
+                .map(|saved| {
+                    tracing::info!(rules = saved.settings.rules.len(), "settings saved");
+                    Response::SettingsPut(saved.doc())
+                })
+                .map_err(|e| e.to_protocol()),
             Request::SamlOpen(open) => {
                 // Bounded like every sign-in.
+                crate::limits::stage(WAITING_FOR_A_TURN);
                 let _permit = self.signins.acquire().await.ok();
                 saml::open(
                     &self.endpoints,
@@ -294,12 +313,17 @@ impl Service {
         requester: Requester,
     ) -> Result<OpenConsoleOk, HostError> {
         // A closed semaphore is impossible (never closed); waiting is the bound.
+        crate::limits::stage(WAITING_FOR_A_TURN);
         let _permit = self.signins.acquire().await.ok();
         let config = self.config().await?;
         let plan = config.plan(&open.profile)?;
+        let warnings = config.warnings(&plan);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
         // Checked before any STS call: a refused region, service or destination costs nothing.
         let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
-        let (urls, destination) = federation::plan_signin(
+        let (target, destination) = federation::plan_signin(
             &self.endpoints,
             arn_partition,
             plan.region.as_deref(),
@@ -312,7 +336,7 @@ impl Service {
             password: open.password.as_deref(),
         };
         let session = self.session(&plan, &ctx).await?;
-        let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;
+        let url = federation::signin_url(&self.http, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
         record.account_id.clone_from(&session.account_id);
@@ -324,7 +348,9 @@ impl Service {
             account_id: session.account_id,
             role: session.role,
             expires_at: session.expires_at,
-            notices: session.notices,
+            notices: warnings.into_iter().chain(session.notices).collect(),
+            region: Some(target.region),
+            logout_url: Some(target.urls.logout().into()),
             appearance: plan.appearance,
         })
     }

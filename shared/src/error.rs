@@ -63,6 +63,19 @@ pub enum ErrorCode {
     /// The host took longer than the request's time limit to answer (set by the extension,
     /// which then closes the port so that the next request starts a fresh host).
     HostTimeout,
+    /// The host gave up on a request that did not finish within the host's own time limit
+    /// (shorter than the extension's); the message names the step it was waiting for.
+    RequestTimeout,
+    /// The host is already serving as many requests as it takes at once; this one was refused
+    /// without being queued.
+    Busy,
+    /// A setting in the AWS config or credentials file has a value roleport cannot use
+    /// (`role_arn` not a role ARN, `duration_seconds` out of range, `region` not a region
+    /// name); the message names the file and line.
+    InvalidSetting,
+    /// roleport's own settings file (`config.toml`) cannot be used, or settings sent to be
+    /// saved are not valid; the message names the line and column, or the rule.
+    SettingsInvalid,
 }
 
 impl ErrorCode {
@@ -94,6 +107,10 @@ impl ErrorCode {
         ErrorCode::SamlInvalid,
         ErrorCode::PasswordRequired,
         ErrorCode::HostTimeout,
+        ErrorCode::RequestTimeout,
+        ErrorCode::Busy,
+        ErrorCode::InvalidSetting,
+        ErrorCode::SettingsInvalid,
     ];
 
     /// The code as it appears on the wire.
@@ -125,6 +142,10 @@ impl ErrorCode {
             ErrorCode::SamlInvalid => "saml_invalid",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::HostTimeout => "host_timeout",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::Busy => "busy",
+            ErrorCode::InvalidSetting => "invalid_setting",
+            ErrorCode::SettingsInvalid => "settings_invalid",
         }
     }
 }

@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.server import ThreadedMotoServer
 
     import emu_cognito
+    import emu_faults
     import emu_moto
     import emu_saml
     from emu_federation import Clock, Federation
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     emu_moto.install()
     emu_cognito.install()
     emu_saml.install()
+    faults = emu_faults.Faults(STUB_USER_AGENT)
+    emu_faults.install(faults)  # STS faults on purpose (emu_faults.py), before moto serves
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     moto_url = "http://%s:%d" % moto.get_host_and_port()
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     federation = Federation(Clock(), make_caller_identity(moto_url))
     stub = StubServer(federation, args.signin_host, args.console_host, args.idp_host)
+    stub.faults = faults
     stub.idp = emu_saml.Idp({k: v for k, v in seeded["roles"].items() if k in ("prod", "dev", "audit")})
     if stub.cookie_domain and not (
         stub.signin_host == stub.cookie_domain or stub.signin_host.endswith("." + stub.cookie_domain)
@@ -204,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(0.2):
         pass
     log.info("stopping")
+    faults.clear()  # releases hung calls
     if tls:
         tls.shutdown()
     stub.shutdown()

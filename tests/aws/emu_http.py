@@ -17,6 +17,7 @@ import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import emu_faults
 import emu_moto
 import emu_totp
 import emu_pages
@@ -76,6 +77,7 @@ class StubServer(ThreadingHTTPServer):
         self.console_host = console_host.lower()
         self.idp_host = idp_host.lower()
         self.idp = emu_saml.Idp({})  # awsemu gives it the seeded roles
+        self.faults = emu_faults.Faults("")  # awsemu gives it the one moto uses too
         self.port = self.server_address[1]
         self.cookie_domain = cookie_domain(self.console_host)
 
@@ -198,6 +200,22 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, {"saml_response": self.server.idp.issue(self._params())})
         if path == "/_stub/saml/responses" and self.command == "GET":
             return self._json(200, {"responses": self.server.idp.snapshot()})
+        if path == "/_stub/faults" and self.command == "POST":
+            params = self._params()
+            try:
+                count = int(params.get("count", "1"))
+                retry_after = int(params["retry_after"]) if params.get("retry_after") else None
+                armed = self.server.faults.arm(
+                    params.get("target", ""), params.get("fault", ""), count, retry_after
+                )
+            except (ValueError, emu_faults.BadFault) as err:
+                return self._text(400, str(err))
+            return self._json(200, armed)
+        if path == "/_stub/faults/clear" and self.command == "POST":
+            self.server.faults.clear()
+            return self._json(200, {"cleared": True})
+        if path == "/_stub/attempts" and self.command == "GET":
+            return self._json(200, {"attempts": self.server.faults.attempts()})
         if path == "/_stub/advance" and self.command == "POST":
             try:
                 seconds = float(self._params().get("seconds", ""))
@@ -220,7 +238,13 @@ class Handler(BaseHTTPRequestHandler):
             "session_duration_present": "SessionDuration" in params,
             "session_duration": params.get("SessionDuration"),
         }
+        fault = None
         if action == "getSigninToken":
+            fault = self.server.faults.on_call(emu_faults.FEDERATION, self.headers.get("User-Agent", ""))
+        if fault is not None:
+            entry["outcome"] = f"fault: {fault.kind}"
+            respond = lambda: self._fault(fault)  # noqa: E731
+        elif action == "getSigninToken":
             respond = self._get_signin_token(params, entry)
         elif action == "login" and self.command == "GET":
             respond = self._login(params, entry)
@@ -231,6 +255,12 @@ class Handler(BaseHTTPRequestHandler):
         # its answer must find its request there.
         self.server.federation.record(entry)
         respond()
+
+    def _fault(self, fault) -> None:
+        if fault.kind == "hang":
+            self.server.faults.hang()
+            return self._text(503, "Service Unavailable")
+        self._send(fault.status, (fault.message + "\n").encode(), "text/plain; charset=utf-8", fault.headers)
 
     def _get_signin_token(self, params: dict, entry: dict):
         try:
@@ -286,7 +316,16 @@ class Handler(BaseHTTPRequestHandler):
     def _logout(self) -> None:
         if urlsplit(self.path).path == "/oauth" and self._params().get("Action") != "logout":
             return self._text(400, "unsupported Action")
-        self.server.federation.logout(self._cookie())
+        ended = self.server.federation.logout(self._cookie())
+        # Recorded with the session it ended, so a test can tell whose cookie came.
+        self.server.federation.record({
+            "time": self.server.federation.clock.now(),
+            "action": "logout",
+            "method": self.command,
+            "host": self._host(),
+            "outcome": "ok" if ended else "no session",
+            "arn": ended.arn if ended else None,
+        })
         self._html(
             200, emu_pages.signed_out("logged out"), {"Set-Cookie": self._set_cookie("", clear=True)}
         )

@@ -141,6 +141,24 @@ def test_last_sign_in_wins_and_logout(emu):
     assert page.status == 403 and span(page.text, "signed-out") is not None
 
 
+def test_logout_ends_only_the_cookies_session_and_is_recorded(fresh_emu):
+    cookie_prod = fresh_emu.sign_in(fresh_emu.assume("prod"))
+    cookie_dev = fresh_emu.sign_in(fresh_emu.assume("dev"))
+    out = fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "logout"}, cookie=cookie_dev)
+    assert out.status == 200 and "Max-Age=0" in out.headers["Set-Cookie"]
+    # The session itself is over, not just the browser's copy of the cookie.
+    assert fresh_emu.console(cookie_dev).status == 403
+    assert span(fresh_emu.console(cookie_prod).text, "account") == "111111111111"
+    # A sign-out without a session cookie ends nothing.
+    assert fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "logout"}).status == 200
+    assert fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "other"}).status == 400
+    logouts = [r for r in fresh_emu.control("GET", "/_stub/requests")["requests"] if r["action"] == "logout"]
+    assert [(r["outcome"], r["arn"]) for r in logouts] == [
+        ("ok", "arn:aws:sts::222222222222:assumed-role/Developer/alice"),
+        ("no session", None),
+    ]
+
+
 # --- sign-in tokens ----------------------------------------------------------------
 
 

@@ -287,6 +287,20 @@ mod tests {
     }
 
     #[test]
+    fn tokens_never_print() {
+        let tokens = Tokens {
+            id_token: SecretString::from("canary-id-token"),
+            refresh_token: Some(SecretString::from("canary-refresh-token")),
+            expires: Instant::now(),
+        };
+        let shown = format!("{tokens:?}");
+        assert!(
+            !shown.contains("canary-id-token") && !shown.contains("canary-refresh-token"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn the_id_tokens_own_expiry_counts() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let token = jwt(r#"{"exp": 1300, "sub": "x"}"#);

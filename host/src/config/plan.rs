@@ -53,8 +53,9 @@ pub struct RoleStep {
     pub transitive_tag_keys: Vec<String>,
 }
 
-/// Where a plan's first credentials come from.
-#[derive(Debug, Clone)]
+/// Where a plan's first credentials come from. `Debug` shows no key (the SDK's own would
+/// print the key id).
+#[derive(Clone)]
 pub enum Source {
     /// `aws_access_key_id` + `aws_secret_access_key` (+ `aws_session_token`) in a file.
     StaticKeys {
@@ -90,6 +91,36 @@ pub enum Source {
     Sso(SsoSource),
     /// A Cognito user pool sign-in, then the identity pool's credentials.
     Cognito(CognitoSource),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::StaticKeys { profile, file, .. } => f
+                .debug_struct("StaticKeys")
+                .field("profile", profile)
+                .field("file", file)
+                .field("credentials", &"[REDACTED]")
+                .finish(),
+            Source::StoredKeys { profile, .. } => f
+                .debug_struct("StoredKeys")
+                .field("profile", profile)
+                .field("credentials", &"[REDACTED]")
+                .finish(),
+            Source::Process { profile, command } => f
+                .debug_struct("Process")
+                .field("profile", profile)
+                .field("command", command)
+                .finish(),
+            Source::Ambient { profile, kind } => f
+                .debug_struct("Ambient")
+                .field("profile", profile)
+                .field("kind", kind)
+                .finish(),
+            Source::Sso(sso) => f.debug_tuple("Sso").field(sso).finish(),
+            Source::Cognito(cognito) => f.debug_tuple("Cognito").field(cognito).finish(),
+        }
+    }
 }
 
 /// The values of `credential_source`, spelled (case and all) as botocore accepts them.

@@ -37,6 +37,15 @@ struct Sealed {
     expires_at: u64,
 }
 
+impl Drop for Sealed {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_key_id.zeroize();
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
+    }
+}
+
 /// Which device, for which source.
 pub struct MfaSource<'a> {
     /// The profile that holds the long-term keys.
@@ -132,12 +141,12 @@ impl MfaSessions {
         if let Some(c) = self.memory.lock().ok()?.get(key).filter(|c| live(c)) {
             return Some(c.clone());
         }
-        let sealed: Sealed = self.sealed()?.get_json(&cache_key(key)).ok().flatten()?;
+        let mut sealed: Sealed = self.sealed()?.get_json(&cache_key(key)).ok().flatten()?;
         let expiry = UNIX_EPOCH + Duration::from_secs(sealed.expires_at);
         let session = Credentials::new(
-            sealed.access_key_id,
-            sealed.secret_access_key,
-            Some(sealed.session_token),
+            std::mem::take(&mut sealed.access_key_id),
+            std::mem::take(&mut sealed.secret_access_key),
+            Some(std::mem::take(&mut sealed.session_token)),
             Some(expiry),
             "roleport-mfa-session",
         );

@@ -19,8 +19,8 @@ use crate::error::HostError;
 use crate::federation;
 use mfa::{MfaSessions, MfaSource};
 
-/// Credentials with what is known about them.
-#[derive(Debug, Clone)]
+/// Credentials with what is known about them. `Debug` shows no key, not even the key id.
+#[derive(Clone)]
 pub struct Issued {
     /// The credentials.
     pub credentials: Credentials,
@@ -41,8 +41,9 @@ impl Issued {
 /// What a plan's source gives, before any role: see [`source_credentials`].
 pub type RootCredentials = Issued;
 
-/// Temporary credentials for one console session, and what they are for.
-#[derive(Debug, Clone)]
+/// Temporary credentials for one console session, and what they are for. `Debug` shows no
+/// key, not even the key id.
+#[derive(Clone)]
 pub struct SessionCredentials {
     /// Temporary credentials (always with a session token).
     pub credentials: Credentials,
@@ -58,6 +59,31 @@ pub struct SessionCredentials {
     /// Things the person should know (a duration that had to be shortened).
     pub notices: Vec<String>,
 }
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("credentials", &REDACTED)
+            .field("expires_at", &self.expires_at)
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("credentials", &REDACTED)
+            .field("account_id", &self.account_id)
+            .field("role", &self.role)
+            .field("console_duration", &self.console_duration)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `Debug` shows for credentials: the SDK's own `Debug` prints the access key id.
+pub(crate) const REDACTED: &str = "[REDACTED]";
 
 /// Runs the plan's source: keys as they are, a credential process, the environment, IMDS or
 /// ECS, or IAM Identity Center (GetRoleCredentials with the cached login token).

@@ -53,6 +53,9 @@ pub async fn run(
     } else {
         format!("{running},{profile}")
     };
+    crate::limits::stage(format!(
+        "the credential_process `{program}` of profile `{profile}`"
+    ));
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .env(RUNNING_VAR, chain)
@@ -116,6 +119,17 @@ struct Output {
     account_id: Option<String>,
 }
 
+impl Drop for Output {
+    // The parsed secrets are wiped with the struct (what moved on into `Credentials`, which
+    // zeroizes its own, was taken out first).
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_key_id.zeroize();
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
+    }
+}
+
 /// Reads the process's stdout. Its text never reaches an error message: it holds secrets.
 pub fn parse(profile: &str, stdout: &[u8], now: SystemTime) -> Result<RootCredentials, HostError> {
     let fail = |detail: &str| HostError::SourceFailed {
@@ -123,7 +137,7 @@ pub fn parse(profile: &str, stdout: &[u8], now: SystemTime) -> Result<RootCreden
         source_kind: "credential_process".into(),
         detail: detail.to_owned(),
     };
-    let out: Output = serde_json::from_slice(stdout).map_err(|_| {
+    let mut out: Output = serde_json::from_slice(stdout).map_err(|_| {
         fail("its output is not a JSON object (output not shown: it may hold secrets)")
     })?;
     if out.version.as_f64() != Some(1.0) {
@@ -132,7 +146,7 @@ pub fn parse(profile: &str, stdout: &[u8], now: SystemTime) -> Result<RootCreden
             out.version
         )));
     }
-    let (Some(id), Some(secret)) = (out.access_key_id, out.secret_access_key) else {
+    let (Some(id), Some(secret)) = (out.access_key_id.take(), out.secret_access_key.take()) else {
         return Err(fail("its output lacks AccessKeyId or SecretAccessKey"));
     };
     let expiry = match &out.expiration {
@@ -157,12 +171,12 @@ pub fn parse(profile: &str, stdout: &[u8], now: SystemTime) -> Result<RootCreden
         .access_key_id(id)
         .secret_access_key(secret)
         .provider_name("roleport-credential-process");
-    builder.set_session_token(out.session_token);
+    builder.set_session_token(out.session_token.take());
     builder.set_expiry(expiry);
     Ok(RootCredentials {
         credentials: builder.build(),
-        expires_at: out.expiration,
-        account_id: out.account_id,
+        expires_at: out.expiration.take(),
+        account_id: out.account_id.take(),
     })
 }
 

@@ -1,6 +1,10 @@
 //! The STS calls: AssumeRole and GetFederationToken, their errors, and session names.
 
-use aws_config::BehaviorVersion;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::primitives::DateTimeFormat;
@@ -16,16 +20,45 @@ use crate::error::HostError;
 const FEDERATION_POLICY: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
+/// Attempts per STS call (the first and three retries).
+pub const STS_MAX_ATTEMPTS: u32 = 4;
+/// One attempt that has not answered by then is abandoned (and retried: timeouts are transient).
+pub const STS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole call, retries included, gives up after this: inside the request's time limit
+/// (`limits::time_limit`), so a slow STS is reported as such, not as a hung request.
+pub const STS_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The SDK's standard retry mode, set explicitly rather than taken from `AWS_MAX_ATTEMPTS` /
+/// `retry_mode`: it retries throttling (`Throttling`, `TooManyRequestsException`, … by code) and
+/// transient failures (500, 502, 503, 504, timeouts) with exponential backoff and full jitter
+/// (`aws-smithy-runtime`'s `StandardRetryStrategy`: a random wait up to `base × 2^attempt`),
+/// at most [`STS_MAX_ATTEMPTS`] attempts; the base is `backoff::base()`
+/// (`ROLEPORT_RETRY_BASE_MS`), capped at `backoff::MAX_BACKOFF`. Every STS client roleport
+/// builds (here, `saml/sts.rs`) goes through this.
+pub(crate) fn resilient(loader: ConfigLoader) -> ConfigLoader {
+    loader
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(STS_MAX_ATTEMPTS)
+                .with_initial_backoff(crate::backoff::base())
+                .with_max_backoff(crate::backoff::MAX_BACKOFF),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(STS_ATTEMPT_TIMEOUT)
+                .operation_timeout(STS_CALL_TIMEOUT)
+                .build(),
+        )
+}
+
 async fn sts_client(profile: &str, region: &str, creds: Credentials) -> aws_sdk_sts::Client {
     // Loading per call honours AWS_ENDPOINT_URL_STS and the profile's own `endpoint_url`,
     // exactly as the AWS CLI would for that profile.
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
         .region(Region::new(region.to_owned()))
-        .credentials_provider(creds)
-        .load()
-        .await;
-    aws_sdk_sts::Client::new(&config)
+        .credentials_provider(creds);
+    aws_sdk_sts::Client::new(&resilient(loader).load().await)
 }
 
 /// What one AssumeRole gave, and what it was asked with (for the audit log).
@@ -60,6 +93,10 @@ pub async fn assume_role(
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect();
+    crate::limits::stage(format!(
+        "AssumeRole of {} for profile `{}`",
+        step.role_arn.arn, step.profile
+    ));
     let client = sts_client(&step.profile, region, from).await;
     let out = client
         .assume_role()
@@ -97,12 +134,12 @@ pub(crate) async fn assume_role_with_web_identity(
     role_arn: &RoleArn,
     token: &str,
 ) -> Result<Assumed, HostError> {
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    crate::limits::stage(format!("AssumeRoleWithWebIdentity for profile `{profile}`"));
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
         .region(Region::new(region.to_owned()))
-        .no_credentials()
-        .load()
-        .await;
+        .no_credentials();
+    let config = resilient(loader).load().await;
     let session_name = session_name(None);
     let out = aws_sdk_sts::Client::new(&config)
         .assume_role_with_web_identity()
@@ -154,6 +191,7 @@ pub async fn session_token(
     serial: &str,
     code: &str,
 ) -> Result<(Credentials, Option<String>), HostError> {
+    crate::limits::stage(format!("GetSessionToken for profile `{profile}`"));
     let client = sts_client(profile, region, from).await;
     let out = client
         .get_session_token()
@@ -198,6 +236,7 @@ pub async fn federation_token(
     region: &str,
     keys: Credentials,
 ) -> Result<FederationToken, HostError> {
+    crate::limits::stage(format!("GetFederationToken for profile `{}`", plan.profile));
     let client = sts_client(&plan.source_profile, region, keys).await;
     let out = client
         .get_federation_token()
@@ -235,12 +274,27 @@ fn temporary(c: &aws_sdk_sts::types::Credentials) -> (Credentials, Option<String
     (creds, expiry.fmt(DateTimeFormat::DateTime).ok())
 }
 
-fn sts_error<E, R>(action: &'static str, profile: &str, err: SdkError<E, R>) -> HostError
+fn sts_error<E>(
+    action: &'static str,
+    profile: &str,
+    err: SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
+) -> HostError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let profile = profile.to_owned();
+    if let SdkError::TimeoutError(_) = &err {
+        return HostError::StsUnavailable {
+            action,
+            profile,
+            what: format!(
+                "no answer within {} s (each attempt has {} s)",
+                STS_CALL_TIMEOUT.as_secs(),
+                STS_ATTEMPT_TIMEOUT.as_secs()
+            ),
+        };
+    }
+    let status = err.raw_response().map(|r| r.status().as_u16());
     let detail = err
         .message()
         .map(str::to_owned)
@@ -260,9 +314,22 @@ where
         Some("ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired") => {
             HostError::ExpiredCredentials { profile, detail }
         }
-        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
-            HostError::Throttled { action, profile }
-        }
+        // The SDK retried these (and 5xx) already: what arrives here is the last attempt's.
+        Some(
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException",
+        ) => HostError::Throttled { action, profile },
+        _ if status.is_some_and(|s| (500..600).contains(&s)) => HostError::StsUnavailable {
+            action,
+            profile,
+            what: format!(
+                "HTTP {} {}",
+                status.unwrap_or_default(),
+                err.code().unwrap_or("(no error code)")
+            ),
+        },
         _ => HostError::Sts {
             action,
             profile,

@@ -28,11 +28,11 @@ pub async fn assume(
     duration: Option<i32>,
 ) -> Result<Assumed, SamlError> {
     // The defaults honour AWS_ENDPOINT_URL_STS; no credentials: the call is unsigned.
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    crate::limits::stage(format!("AssumeRoleWithSAML of {}", pair.role.arn));
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .no_credentials()
-        .load()
-        .await;
+        .no_credentials();
+    let config = crate::credentials::sts::resilient(loader).load().await;
     let client = aws_sdk_sts::Client::new(&config);
     let out = client
         .assume_role_with_saml()

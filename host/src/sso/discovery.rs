@@ -143,7 +143,7 @@ pub async fn sync(
     options: SyncOptions,
     progress: impl Fn(&Progress),
 ) -> Result<Synced, HostError> {
-    let token = super::token(target).await?.access_token;
+    let token = zeroize::Zeroizing::new(super::token(target).await?.access_token.clone());
     let portal = Portal {
         client: aws_sdk_sso::Client::new(&portal_config(&target.region).await),
         token,
@@ -278,7 +278,7 @@ pub async fn sync(
 /// The portal client and what every call shares.
 struct Portal {
     client: aws_sdk_sso::Client,
-    token: String,
+    token: zeroize::Zeroizing<String>,
     pacer: Pacer,
     calls: AtomicU64,
 }
@@ -312,7 +312,7 @@ async fn list_accounts(
             portal
                 .client
                 .list_accounts()
-                .access_token(&portal.token)
+                .access_token(portal.token.as_str())
                 .max_results(PAGE_SIZE)
                 .set_next_token(next.clone())
                 .send()
@@ -350,7 +350,7 @@ async fn list_roles(portal: &Portal, account_id: &str) -> Result<Vec<String>, Fa
             portal
                 .client
                 .list_account_roles()
-                .access_token(&portal.token)
+                .access_token(portal.token.as_str())
                 .account_id(account_id)
                 .max_results(PAGE_SIZE)
                 .set_next_token(next.clone())

@@ -387,6 +387,10 @@ async fn refresh(target: &Target, old: &CachedToken) -> Result<CachedToken, Host
 pub async fn role_credentials(sso: &SsoSource) -> Result<Issued, HostError> {
     let target = Target::of_source(sso);
     let token = token(&target).await?;
+    crate::limits::stage(format!(
+        "GetRoleCredentials of {}/{} (IAM Identity Center login `{}`)",
+        sso.account_id, sso.role_name, target.name
+    ));
     let portal = aws_sdk_sso::Client::new(&sdk_config(&sso.region).await);
     let out = portal
         .get_role_credentials()
