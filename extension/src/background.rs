@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, SsoSynced, TabOutcome,
+    Response, SettingsDoc, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
+    SsoSynced, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -21,6 +22,7 @@ use wasm_bindgen_futures::spawn_local;
 use crate::bindings::api;
 use crate::codec::{from_js, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
+use crate::sessions::{self, actions, actions::WhenOpen};
 use crate::trust::{self, Sender};
 use crate::{log, native_port, tabs};
 
@@ -81,6 +83,24 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         PopupRequest::SamlOpen { handle, roles } => reply(Ok::<_, ProtocolError>(
             crate::saml::flow::open(handle, roles).await,
         )),
+        PopupRequest::Sessions => reply(Ok::<_, ProtocolError>(sessions::infos().await)),
+        PopupRequest::SignOut { profile } => reply(sign_out(&profile).await),
+        PopupRequest::SettingsGet => reply(settings(Request::SettingsGet).await),
+        PopupRequest::SettingsPut { settings: new } => {
+            let saved = settings(Request::SettingsPut(SettingsPut { settings: new })).await;
+            // The next popup must not open with the colours of the old rules.
+            LAST_LIST.with(|l| *l.borrow_mut() = None);
+            reply(saved)
+        }
+    }
+}
+
+/// The options page's `settings_get` / `settings_put`, passed to the host.
+async fn settings(request: Request) -> Result<SettingsDoc, ProtocolError> {
+    let asked = request.type_name();
+    match native_port::request(request).await? {
+        Response::SettingsGet(doc) | Response::SettingsPut(doc) => Ok(doc),
+        other => Err(wrong_answer(asked, &other)),
     }
 }
 
@@ -146,8 +166,16 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
 async fn open_tab(open: OpenTab) {
     let OpenTab { event_id, console } = open;
-    let outcome = match tabs::open(&console.profile, &console.url, console.appearance, true).await {
+    let outcome = match tabs::open(
+        &console.profile,
+        &console.url,
+        console.appearance.clone(),
+        true,
+    )
+    .await
+    {
         Ok(tab) => {
+            sessions::signed_in(&console, &tab).await;
             log::debug(&format!(
                 "opened {} in tab {} for the terminal",
                 tab.profile, tab.tab_id
@@ -224,6 +252,29 @@ async fn open(
     password: Option<String>,
     active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
+    // A profile already signed in needs no new sign-in; one whose session expired signs in
+    // again in the same tabs.
+    let (live, expired) = match sessions::lookup(&profile).await {
+        Some(s) if s.expired(js_sys::Date::now()) => (None, Some(s)),
+        s => (s, None),
+    };
+    if let Some(live) = live {
+        let done = match actions::when_open().await {
+            WhenOpen::Focus => actions::focus(&live).await,
+            WhenOpen::NewTab => actions::new_tab(&live, active).await,
+        };
+        match done {
+            Ok(tab) => return Ok(tab),
+            // Its tabs went away unseen: forget it and sign in anew.
+            Err(e) => {
+                log::info(&format!(
+                    "session of {profile} not reachable: {}",
+                    e.message
+                ));
+                sessions::forget(&profile).await;
+            }
+        }
+    }
     let request = Request::OpenConsole(OpenConsole {
         profile,
         mfa_code,
@@ -234,10 +285,36 @@ async fn open(
         Response::OpenConsole(opened) => opened,
         other => return Err(wrong_answer("open_console", &other)),
     };
-    let mut tab = tabs::open(&opened.profile, &opened.url, opened.appearance, active).await?;
+    if let Some(expired) = expired.filter(|s| s.profile == opened.profile) {
+        match actions::renew(&expired, &opened, active).await {
+            Ok(tab) => return Ok(tab),
+            // A tab of it closed meanwhile: open a fresh tab with this (unused) sign-in URL.
+            Err(e) => log::info(&format!("could not renew in place: {}", e.message)),
+        }
+    }
+    let mut tab = tabs::open(
+        &opened.profile,
+        &opened.url,
+        opened.appearance.clone(),
+        active,
+    )
+    .await?;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
+    sessions::signed_in(&opened, &tab).await;
     tab.notices = opened.notices;
     Ok(tab)
+}
+
+/// The popup's `sign_out`.
+async fn sign_out(profile: &str) -> Result<(), ProtocolError> {
+    let session = sessions::lookup(profile).await.ok_or_else(|| {
+        ProtocolError::new(
+            ErrorCode::InvalidRequest,
+            format!("No console session of `{profile}` is open"),
+            "Its tabs may have closed already; the popup's list shows the open sessions.",
+        )
+    })?;
+    actions::sign_out(session).await
 }
 
 fn reply<T: Serialize>(result: Result<T, ProtocolError>) -> JsValue {
@@ -255,6 +332,8 @@ fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
         Response::SsoSync(_) => "sso_sync",
         Response::SamlRoles(_) => "saml_roles",
         Response::SamlOpen(_) => "saml_open",
+        Response::SettingsGet(_) => "settings_get",
+        Response::SettingsPut(_) => "settings_put",
     };
     ProtocolError::new(
         ErrorCode::BadFrame,

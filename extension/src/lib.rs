@@ -13,12 +13,16 @@
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
 //!   [`popup::sync`] (the SSO sync button's state and words), [`profile_pages`] (the host's
 //!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML
-//!   sign-ins).
+//!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
+//!   [`options::model`] (the settings page's rule edits).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
-//!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop).
+//!   [`options::page`] (`options.html`: colour rules and defaults, saved through the host),
+//!   [`isolation`] (Chromium's jars: `storage.session`, the rule swap, the gated first hop),
+//!   [`sessions`] (the registry in `storage.session`, following tabs; focus, another tab,
+//!   renew, sign out, the expired mark).
 //!
 //! Architecture Invariant: nothing here ever holds an AWS credential. The only secrets that
 //! pass through are the one-time sign-in URL, which is handed to `tabs.create` (or, with
@@ -34,11 +38,13 @@ pub mod isolation;
 pub mod log;
 pub mod messages;
 pub mod native_port;
+pub mod options;
 pub mod pending;
 pub mod placement;
 pub mod popup;
 pub mod profile_pages;
 pub mod saml;
+pub mod sessions;
 pub mod tabs;
 pub mod trust;
 
@@ -85,10 +91,35 @@ pub async fn on_isolation_tab_removed(tab_id: f64) {
     isolation::on_tab_removed(tab_id as i64).await;
 }
 
+/// `tabs.onRemoved` (both browsers): the tab leaves its console session.
+#[wasm_bindgen]
+pub async fn on_session_tab_removed(tab_id: f64) {
+    sessions::on_tab_removed(tab_id as i64).await;
+}
+
+/// `webNavigation.onCreatedNavigationTarget` (both browsers): a tab opened from a console
+/// tab joins its session.
+#[wasm_bindgen]
+pub async fn on_session_new_tab(details: JsValue) {
+    sessions::on_new_tab(details).await;
+}
+
+/// `storage.onChanged` of the session registry's key in `storage.session`: the new value.
+#[wasm_bindgen]
+pub async fn on_sessions_stored(value: JsValue) {
+    sessions::on_stored(value).await;
+}
+
 /// Entry point of `saml.html`, the SAML role chooser.
 #[wasm_bindgen]
 pub fn saml_main() -> Result<(), JsValue> {
     saml::page::start()
+}
+
+/// Entry point of `options.html`, the settings page (colour rules, defaults).
+#[wasm_bindgen]
+pub fn options_main() -> Result<(), JsValue> {
+    options::page::start()
 }
 
 /// Entry point of `popup.html`.

@@ -77,7 +77,31 @@ pub enum PopupRequest {
         /// Role ARNs from that list.
         roles: Vec<String>,
     },
+    /// The console sessions the background knows of; answered with a list of
+    /// [`crate::sessions::registry::SessionInfo`], by profile name.
+    Sessions,
+    /// Signs a profile's console session out (its partition's logout URL in its container /
+    /// tab group) and closes its tabs; answered with `null` when done.
+    SignOut {
+        /// Profile name.
+        profile: String,
+    },
+    /// From `options.html`: roleport's settings file (the host's `settings_get`); answered
+    /// with a [`roleport_protocol::SettingsDoc`].
+    SettingsGet,
+    /// From `options.html`: check and save these settings (the host's `settings_put`);
+    /// answered with the [`roleport_protocol::SettingsDoc`] as saved.
+    SettingsPut {
+        /// The whole settings: defaults and every rule, in order.
+        settings: roleport_protocol::Settings,
+    },
 }
+
+/// Reply to [`PopupRequest::Sessions`].
+pub type SessionsReply = PopupReply<Vec<crate::sessions::registry::SessionInfo>>;
+
+/// Reply to [`PopupRequest::SettingsGet`] and [`PopupRequest::SettingsPut`].
+pub type SettingsReply = PopupReply<roleport_protocol::SettingsDoc>;
 
 /// Reply to [`PopupRequest::SamlPending`].
 pub type SamlPendingReply = PopupReply<SamlRoleList>;

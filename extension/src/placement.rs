@@ -147,6 +147,7 @@ mod tests {
     const PROD: Appearance = Appearance {
         color: Color::Red,
         icon: Icon::Fence,
+        label: None,
     };
 
     fn container(id: &str, name: &str, color: &str, icon: &str) -> Container {
@@ -196,6 +197,35 @@ mod tests {
     }
 
     #[test]
+    fn a_container_whose_rule_changed_only_its_icon_is_updated_in_place() {
+        // The colour rules changed the icon, not the colour: same container, new icon.
+        let old = [container("firefox-container-7", "prod", "red", "circle")];
+        let plan = ContainerPlan::decide("prod", &old, PROD);
+        assert_eq!(
+            plan,
+            ContainerPlan::Update(
+                "firefox-container-7".into(),
+                ContainerDetails {
+                    name: None,
+                    color: "red",
+                    icon: "fence"
+                }
+            )
+        );
+        // A label never renames the container (it is found by the profile's name).
+        let labelled = Appearance {
+            label: Some("PROD".into()),
+            ..PROD
+        };
+        let same = [container("firefox-container-7", "prod", "red", "fence")];
+        assert_eq!(
+            ContainerPlan::decide("prod", &same, labelled.clone()),
+            ContainerPlan::Reuse("firefox-container-7".into())
+        );
+        assert_eq!(GroupLook::of("prod", labelled).title, "prod");
+    }
+
+    #[test]
     fn only_an_exact_name_counts() {
         let similar = [container("firefox-container-1", "Prod", "red", "fence")];
         assert!(matches!(
@@ -222,6 +252,7 @@ mod tests {
         let look = Appearance {
             color: Color::Turquoise,
             icon: Icon::Tree,
+            label: None,
         };
         assert_eq!(
             serde_json::to_value(GroupLook::of("dev", look)).expect("serialises"),

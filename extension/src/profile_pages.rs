@@ -34,6 +34,7 @@ impl Pages {
     pub fn add(&mut self, page: ProfilePage) -> Result<Step, ProtocolError> {
         self.pages += 1;
         self.list.profiles.extend(page.list.profiles);
+        self.list.settings_error = page.list.settings_error;
         match page.next {
             None => Ok(Step::Done(std::mem::take(&mut self.list))),
             Some(next) if next > self.cursor && self.pages < MAX_PAGES => {
@@ -79,6 +80,7 @@ mod tests {
         ProfilePage {
             list: ProfileList {
                 profiles: summaries(range),
+                settings_error: None,
             },
             next,
         }
@@ -102,7 +104,8 @@ mod tests {
         assert_eq!(
             pages.add(page(0..2, None)),
             Ok(Step::Done(ProfileList {
-                profiles: summaries(0..2)
+                profiles: summaries(0..2),
+                settings_error: None,
             }))
         );
     }

@@ -2,7 +2,10 @@
 // Listeners are registered synchronously at the top level so the event that wakes the
 // background is never lost; each handler waits for the wasm module, then calls into Rust.
 // No top-level await: it kills the Chromium service worker at registration.
-import init, { on_message, on_startup, on_saml_post, on_isolation_headers, on_isolation_new_tab, on_isolation_tab_removed } from './roleport.js';
+import init, {
+  on_message, on_startup, on_saml_post, on_isolation_headers, on_isolation_new_tab, on_isolation_tab_removed,
+  on_session_tab_removed, on_session_new_tab, on_sessions_stored,
+} from './roleport.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 let ready = null;
@@ -51,6 +54,20 @@ if (api.declarativeNetRequest && !api.contextualIdentities && api.webRequest && 
     wasm().then(() => on_isolation_tab_removed(tabId)).catch(failed);
   });
 }
+
+// The registry of live console sessions (both browsers): it follows their tabs, and an edit
+// of its stored copy by another extension page (storage.session, extension pages only).
+const sessionFailed = (e) => console.error('roleport: session registry failed', e?.message ?? e);
+api.tabs.onRemoved.addListener((tabId) => {
+  wasm().then(() => on_session_tab_removed(tabId)).catch(sessionFailed);
+});
+api.webNavigation?.onCreatedNavigationTarget.addListener((d) => {
+  wasm().then(() => on_session_new_tab(d)).catch(sessionFailed);
+});
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'session' || !changes.sessions) return;
+  wasm().then(() => on_sessions_stored(changes.sessions.newValue)).catch(sessionFailed);
+});
 
 const start = () => { wasm().then(() => on_startup(), (e) => console.error('roleport: wasm failed to load', e?.message ?? e)); };
 api.runtime.onStartup.addListener(start);

@@ -2,8 +2,8 @@
 //! as the extension's real types.
 
 use roleport_extension::messages::{
-    ListReply, OpenManyReply, OpenReply, PopupRequest, SamlOpenReply, SamlPendingReply,
-    SsoStatusReply, SsoSyncReply, SsoSyncStatusReply,
+    ListReply, OpenManyReply, OpenReply, PopupReply, PopupRequest, SamlOpenReply, SamlPendingReply,
+    SessionsReply, SsoStatusReply, SsoSyncReply, SsoSyncStatusReply,
 };
 
 fn doc() -> String {
@@ -38,8 +38,10 @@ fn every_popup_example_parses_as_a_request_or_reply() {
                 || serde_json::from_value::<SsoSyncStatusReply>(example.clone()).is_ok();
             let saml = serde_json::from_value::<SamlPendingReply>(example.clone()).is_ok()
                 || serde_json::from_value::<SamlOpenReply>(example.clone()).is_ok();
+            let sessions = serde_json::from_value::<SessionsReply>(example.clone()).is_ok()
+                || serde_json::from_value::<PopupReply<()>>(example.clone()).is_ok();
             assert!(
-                list || open || many || sso || saml,
+                list || open || many || sso || saml || sessions,
                 "not a popup reply: {example}"
             );
         }
@@ -54,6 +56,8 @@ fn every_popup_example_parses_as_a_request_or_reply() {
         "sso_sync_status",
         "saml_pending",
         "saml_open",
+        "sessions",
+        "sign_out",
     ] {
         assert!(
             request_types.iter().any(|t| t == kind),

@@ -195,6 +195,8 @@ fn frame_codec(c: &mut Criterion) {
             role: Some("Admin".into()),
             expires_at: Some("2026-11-29T20:00:00Z".into()),
             notices: Vec::new(),
+            region: None,
+            logout_url: None,
             appearance: Appearance::default_for("acct-0001"),
         }),
     );
@@ -202,6 +204,7 @@ fn frame_codec(c: &mut Criterion) {
         2,
         Response::ListProfiles(roleport_protocol::ProfilePage::whole(ProfileList {
             profiles: (0..1_000).map(summary).collect(),
+            settings_error: None,
         })),
     );
     let max_out = roleport_protocol::MAX_FRAME_TO_BROWSER;

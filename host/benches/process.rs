@@ -406,9 +406,9 @@ fn warm_click(md: &mut String, runs: &Runs, emu: &Emulator) {
     let _ = writeln!(
         md,
         "- Versus the goal: one round trip ({}: {trips:.1}), < 2 ms host CPU ({}: {} median). \
-         A warm host parses the AWS files again only when they changed, but still calls \
-         AssumeRole, then getSigninToken: it keeps no role credentials between clicks, so a \
-         warm click costs two round trips.\n",
+         A warm host parses the AWS files again only when they changed, and keeps the role's \
+         console credentials in memory (`host/src/credentials/cache.rs`), so a warm click \
+         calls only getSigninToken; the first click (left out) made the AssumeRole.\n",
         verdict(trips <= 1.0),
         verdict(median_cpu < 2.0),
         ms(median_cpu)

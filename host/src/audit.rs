@@ -113,6 +113,12 @@ pub fn append(record: &Record) {
 
 fn try_append(record: &Record) -> std::io::Result<()> {
     let path = path().ok_or_else(|| std::io::Error::other("no HOME to keep the audit log in"))?;
+    append_at(&path, record)
+}
+
+/// Appends one line to the log at `path`: one `write` of the whole line on an `O_APPEND`
+/// file, so lines of writers in other processes never interleave or overwrite.
+fn append_at(path: &std::path::Path, record: &Record) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -126,7 +132,16 @@ fn try_append(record: &Record) -> std::io::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
     line.push(b'\n');
-    options.open(&path)?.write_all(&line)
+    // Never `write_all`'s retry loop: a short write is an error, not a second, split write.
+    let written = options.open(path)?.write(&line)?;
+    if written == line.len() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "only {written} of {} bytes written (disk full?)",
+            line.len()
+        )))
+    }
 }
 
 /// Which records to read back.
@@ -161,6 +176,46 @@ pub fn read(filter: &Filter) -> std::io::Result<Vec<Record>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writers_appending_at_once_lose_no_line_and_tear_none() {
+        // Threads stand in for hosts and CLIs: each opens the file itself, as a process would.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state/roleport/audit.jsonl");
+        let (writers, each) = (8, 100);
+        std::thread::scope(|s| {
+            for w in 0..writers {
+                let path = &path;
+                s.spawn(move || {
+                    for i in 0..each {
+                        let mut r = Record::now(Event::Console, &format!("p{w}"), Requester::Cli);
+                        // Long enough that a split write would show.
+                        r.session_name = Some(format!("{w}-{i}-{}", "x".repeat(600)));
+                        append_at(path, &r).expect("append");
+                    }
+                });
+            }
+        });
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut seen: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Record>(l).expect("every line is a whole record"))
+            .filter_map(|r| r.session_name)
+            .collect();
+        assert_eq!(seen.len(), writers * each, "no line lost");
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), writers * each, "none written twice");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| {
+                std::fs::metadata(p).expect("stat").permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().expect("dir")), 0o700);
+        }
+    }
 
     #[test]
     fn records_round_trip_and_carry_no_secret_fields() {

@@ -9,6 +9,7 @@
 mod cognito;
 mod compat;
 mod files;
+mod lint;
 mod plan;
 mod resolve;
 mod stamp;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use aws_credential_types::Credentials;
 use aws_types::os_shim_internal::{Env, Fs};
-use roleport_protocol::{Appearance, ProfileKind, ProfileSummary};
+use roleport_protocol::{Appearance, Color, Icon, ProfileKind, ProfileSummary};
 
 pub use compat::FileKind;
 pub use plan::{
@@ -30,6 +31,7 @@ pub use stamp::Stamp;
 
 use crate::arn::RoleArn;
 use crate::error::HostError;
+use crate::settings::{Loaded, Look, Subject};
 use crate::sso::directory::{Directory, Entry};
 use files::Files;
 
@@ -59,18 +61,23 @@ pub struct AwsConfig {
     store: Arc<dyn KeyStore>,
     /// Roles found by `roleport sso sync`, shown and opened beside the configured profiles.
     discovered: Vec<Directory>,
+    /// roleport's own settings: the colour rules and defaults.
+    settings: Arc<Loaded>,
 }
 
 impl AwsConfig {
     /// Loads the files the AWS CLI would (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`,
     /// else `~/.aws/config` and `~/.aws/credentials`). Missing files are an empty config.
     pub async fn load() -> Result<AwsConfig, HostError> {
+        // Before anything reads them: a runaway file is refused, not loaded into memory.
+        files::check_sizes(&Env::real())?;
         // Keys moved out of ~/.aws/credentials (`roleport add`, `doctor --move-keys`) count as
         // if they were still there; an empty store costs one missing-file check.
         Ok(Self::load_with(&Fs::real(), &Env::real())
             .await?
             .with_store(crate::store::EnvKeyStore::shared())
-            .with_discovered(Directory::load_all()))
+            .with_discovered(Directory::load_all())
+            .with_settings(Arc::new(Loaded::load())))
     }
 
     /// Loads with an explicit file system and environment (tests).
@@ -79,6 +86,7 @@ impl AwsConfig {
             files: Files::load(fs, env).await?,
             store: Arc::new(NoStore),
             discovered: Vec::new(),
+            settings: Arc::new(Loaded::default()),
         })
     }
 
@@ -92,6 +100,17 @@ impl AwsConfig {
     pub fn with_discovered(mut self, discovered: Vec<Directory>) -> AwsConfig {
         self.discovered = discovered;
         self
+    }
+
+    /// The same config, with these colour rules and defaults.
+    pub fn with_settings(mut self, settings: Arc<Loaded>) -> AwsConfig {
+        self.settings = settings;
+        self
+    }
+
+    /// roleport's own settings, as loaded with the AWS files.
+    pub fn settings(&self) -> &Loaded {
+        &self.settings
     }
 
     /// Every profile that could open a console, as the popup shows it: the configured ones
@@ -112,20 +131,37 @@ impl AwsConfig {
         let discovered: Vec<ProfileSummary> = self
             .discovered_entries()
             .filter(|(_, e)| !configured.contains(&(e.account_id.clone(), e.role.clone())))
-            .map(|(d, e)| ProfileSummary {
-                appearance: Appearance::default_for(&e.name),
-                name: e.name,
-                kind: ProfileKind::Sso,
-                account_id: Some(e.account_id),
-                role: Some(e.role),
-                region: Some(d.region.clone()),
-                account_name: Some(e.account_name),
-                discovered: true,
-                tags: Vec::new(),
-            })
+            .map(|(d, e)| self.discovered_summary(d, e))
             .collect();
         summaries.extend(discovered);
         summaries
+    }
+
+    fn discovered_summary(&self, d: &Directory, e: Entry) -> ProfileSummary {
+        let mut summary = ProfileSummary {
+            appearance: Appearance::default_for(&e.name),
+            name: e.name,
+            kind: ProfileKind::Sso,
+            account_id: Some(e.account_id),
+            role: Some(e.role),
+            region: Some(d.region.clone()),
+            account_name: Some(e.account_name),
+            discovered: true,
+            tags: Vec::new(),
+        };
+        summary.appearance = self.dress(&summary, Look::default());
+        summary
+    }
+
+    /// A profile's look: its own keys (`own`), then the colour rules, then the defaults.
+    fn dress(&self, s: &ProfileSummary, own: Look) -> Appearance {
+        let subject = Subject {
+            name: &s.name,
+            account_id: s.account_id.as_deref(),
+            account_name: s.account_name.as_deref(),
+            tags: &s.tags,
+        };
+        self.settings.rules.appearance(&subject, own)
     }
 
     /// Discovered roles whose names no configured profile takes, with their login; the first
@@ -149,28 +185,47 @@ impl AwsConfig {
                         session: login.session.clone(),
                         start_url: login.start_url.clone(),
                         region: login.region.clone(),
-                        account_id: entry.account_id,
-                        role_name: entry.role,
+                        account_id: entry.account_id.clone(),
+                        role_name: entry.role.clone(),
                     }),
                     source_profile: name.to_owned(),
                     source_mfa_serial: None,
                     roles: Vec::new(),
                     // As `--write-config` writes it: the login's region.
                     region: Some(login.region.clone()),
-                    appearance: Appearance::default_for(name),
+                    appearance: self.discovered_summary(login, entry).appearance,
                 });
             }
         }
         let resolved = resolve::Resolver::new(&self.files, self.store.as_ref(), name).resolve()?;
+        lint::check(&self.files, name)?;
         Ok(Plan {
             profile: name.to_owned(),
             source: resolved.source,
             source_profile: resolved.source_profile,
             source_mfa_serial: resolved.source_mfa_serial,
             roles: resolved.roles,
-            region: self.files.get(name, "region").map(str::to_owned),
-            appearance: self.appearance(name),
+            region: self.region(name),
+            // The popup's row and the tab must agree, so both come from the summary.
+            appearance: match self.summary(name) {
+                Some(s) => s.appearance,
+                None => self.settings.rules.appearance(
+                    &Subject {
+                        name,
+                        account_id: None,
+                        account_name: None,
+                        tags: &[],
+                    },
+                    self.own_look(name),
+                ),
+            },
         })
+    }
+
+    /// What the plan's profiles set that roleport ignores (unknown `roleport_*` keys, a
+    /// colour that is not one, …), one sentence each, with file and line.
+    pub fn warnings(&self, plan: &Plan) -> Vec<String> {
+        lint::warnings(&self.files, plan)
     }
 
     /// A key of a `[sso-session NAME]` section: `None` when the section is missing,
@@ -216,7 +271,7 @@ impl AwsConfig {
                 .then(|| get(key).map(str::to_owned))
                 .flatten()
         };
-        Some(ProfileSummary {
+        let mut summary = ProfileSummary {
             name: name.to_owned(),
             kind,
             account_id: role
@@ -224,7 +279,7 @@ impl AwsConfig {
                 .map(|r| r.account_id.clone())
                 .or_else(|| sso("sso_account_id")),
             role: role.map(|r| r.role_name).or_else(|| sso("sso_role_name")),
-            region: get("region").map(str::to_owned),
+            region: self.region(name),
             account_name: None,
             discovered: false,
             tags: get("roleport_tags")
@@ -235,15 +290,31 @@ impl AwsConfig {
                         .collect()
                 })
                 .unwrap_or_default(),
-            appearance: self.appearance(name),
-        })
+            appearance: Appearance::default_for(name),
+        };
+        summary.appearance = self.dress(&summary, self.own_look(name));
+        Some(summary)
     }
 
-    fn appearance(&self, name: &str) -> Appearance {
-        Appearance::from_keys(
-            name,
-            self.files.get(name, "roleport_color"),
-            self.files.get(name, "roleport_icon"),
-        )
+    /// The profile's `region`, else `[defaults] region` of roleport's settings.
+    fn region(&self, name: &str) -> Option<String> {
+        self.files
+            .get(name, "region")
+            .or(self.settings.default_region())
+            .map(str::to_owned)
+    }
+
+    /// What the profile's own `roleport_color` / `roleport_icon` / `roleport_label` say (an
+    /// unknown colour or icon name counts as unset).
+    fn own_look(&self, name: &str) -> Look {
+        let get = |key| self.files.get(name, key);
+        Look {
+            color: get("roleport_color").and_then(Color::parse),
+            icon: get("roleport_icon").and_then(Icon::parse),
+            label: get("roleport_label")
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        }
     }
 }

@@ -214,9 +214,30 @@ pub enum HostError {
         /// What failed.
         detail: String,
     },
+    /// A setting of a profile has a value roleport cannot use (boxed: it is rare, and big).
+    #[error("{0}")]
+    InvalidSetting(Box<BadSetting>),
     /// roleport's key store (OS keyring or encrypted file) could not give a profile's keys.
     #[error("roleport's key store: {0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+/// A setting's value roleport cannot use, and where it was written.
+#[derive(Debug, thiserror::Error)]
+#[error("profile `{profile}`: {key} = `{value}` {why}{}", at.as_ref().map(|a| format!(" ({a})")).unwrap_or_default())]
+pub struct BadSetting {
+    /// The profile that has the setting.
+    pub profile: String,
+    /// The key, as written.
+    pub key: String,
+    /// The value, as written (never a secret: only non-secret keys are checked).
+    pub value: String,
+    /// What is wrong with it.
+    pub why: String,
+    /// `PATH line N`, where the key was written.
+    pub at: Option<String>,
+    /// How to fix it.
+    pub hint: String,
 }
 
 impl HostError {
@@ -248,6 +269,7 @@ impl HostError {
             HostError::CognitoPasswordRequired { .. } => ErrorCode::PasswordRequired,
             HostError::CognitoRefused { .. } => ErrorCode::AccessDenied,
             HostError::Cognito { .. } => ErrorCode::StsFailed,
+            HostError::InvalidSetting(_) => ErrorCode::InvalidSetting,
             // The store stands in for the credentials file: unreadable keys, same code.
             HostError::Store(_) => ErrorCode::ConfigUnreadable,
         }
@@ -257,7 +279,8 @@ impl HostError {
     pub fn hint(&self) -> String {
         match self {
             HostError::ConfigUnreadable(_) => {
-                "Fix the line named above in ~/.aws/config (or $AWS_CONFIG_FILE), then try again."
+                "Fix the file at the line named above (the AWS CLI reads the same files), then \
+                 try again; `roleport explain PROFILE` checks it without signing in."
                     .into()
             }
             HostError::UnknownProfile(name) => format!(
@@ -350,6 +373,7 @@ impl HostError {
                     .into()
             }
             HostError::InvalidRequest { hint, .. } => hint.clone(),
+            HostError::InvalidSetting(bad) => bad.hint.clone(),
             HostError::Store(e) => e.hint(),
             HostError::DestinationNotAllowed(_) => {
                 "Use a console URL (https://console.aws.amazon.com/…) or a path such as /ec2/home."

@@ -34,6 +34,20 @@ pub struct PartitionUrls {
     pub console_root: Url,
 }
 
+impl PartitionUrls {
+    /// Where a console session of this sign-in host signs out: `/oauth?Action=logout` on
+    /// the federation endpoint's host, as the console's own "Sign out" does for federated
+    /// sessions (it ends the session cookie the login set). With `ROLEPORT_SIGNIN_URL` it is
+    /// on that host, so a test's stub sees it.
+    pub fn logout(&self) -> Url {
+        let mut url = self.signin.clone();
+        url.set_path("/oauth");
+        url.set_query(Some("Action=logout"));
+        url.set_fragment(None);
+        url
+    }
+}
+
 /// Where one console sign-in goes: the partition, the console region, and their URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -264,7 +278,7 @@ pub fn plan_signin(
     arn_partition: Option<&str>,
     profile_region: Option<&str>,
     open: &OpenConsole,
-) -> Result<(PartitionUrls, Url), HostError> {
+) -> Result<(Target, Url), HostError> {
     let target = endpoints.target(arn_partition, profile_region, open.region.as_deref())?;
     let requested = match (&open.service, &open.destination) {
         (Some(_), Some(_)) => {
@@ -277,7 +291,7 @@ pub fn plan_signin(
         (None, destination) => destination.clone(),
     };
     let url = destination(&target.urls, &target.region, requested.as_deref())?;
-    Ok((target.urls, url))
+    Ok((target, url))
 }
 
 /// Where the console tab lands: the requested page if it is inside the console (an absolute
@@ -368,6 +382,36 @@ mod tests {
         Endpoints::default()
             .for_partition("aws")
             .expect("known partition")
+    }
+
+    #[test]
+    fn sessions_sign_out_on_the_host_that_signed_them_in() {
+        let endpoints = Endpoints::default();
+        let global = endpoints.target(None, Some("us-east-1"), None).expect("ok");
+        assert_eq!(
+            global.urls.logout().as_str(),
+            "https://signin.aws.amazon.com/oauth?Action=logout"
+        );
+        let regional = endpoints.target(None, Some("eu-west-1"), None).expect("ok");
+        assert_eq!(
+            regional.urls.logout().as_str(),
+            "https://eu-west-1.signin.aws.amazon.com/oauth?Action=logout"
+        );
+        let gov = endpoints.for_partition("aws-us-gov").expect("known");
+        assert_eq!(
+            gov.logout().as_str(),
+            "https://signin.amazonaws-us-gov.com/oauth?Action=logout"
+        );
+        // A test's stub (`ROLEPORT_SIGNIN_URL`) sees the sign-out on its own host and port.
+        let stub = Endpoints {
+            signin: Url::parse("http://signin.fakeaws.test:8080/federation").ok(),
+            console: None,
+        };
+        let urls = stub.for_partition("aws").expect("known");
+        assert_eq!(
+            urls.logout().as_str(),
+            "http://signin.fakeaws.test:8080/oauth?Action=logout"
+        );
     }
 
     #[test]

@@ -25,5 +25,6 @@ pub mod saml;
 mod secret_types;
 pub mod service;
 pub mod services;
+pub mod settings;
 pub mod sso;
 pub mod store;

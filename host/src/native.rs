@@ -104,6 +104,8 @@ pub const NATIVE_TYPES: &[&str] = &[
     "saml_roles",
     "saml_open",
     "sso_sync",
+    "settings_get",
+    "settings_put",
 ];
 
 /// One frame to the browser.
@@ -548,9 +550,12 @@ mod tests {
                 role: None,
                 expires_at: None,
                 notices: Vec::new(),
+                region: None,
+                logout_url: None,
                 appearance: roleport_protocol::Appearance {
                     color: roleport_protocol::Color::Red,
                     icon: roleport_protocol::Icon::Fence,
+                    label: None,
                 },
             },
         }));

@@ -13,11 +13,13 @@ use tokio::sync::Semaphore;
 use crate::audit::{self, Requester};
 use crate::config::{AwsConfig, Stamp};
 use crate::credentials;
+use crate::credentials::cache::{Key, RoleCache};
 use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
+use crate::settings::{self, SettingsError};
 use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
@@ -43,6 +45,8 @@ pub struct Service {
     browser: OnceLock<Arc<BrowserLink>>,
     /// SAML sign-ins the extension handed over, by handle (memory only).
     saml: saml::Held,
+    /// Console credentials between clicks (memory only; cleared when the AWS files change).
+    roles: RoleCache,
 }
 
 impl Service {
@@ -68,6 +72,7 @@ impl Service {
             browser: OnceLock::new(),
             config: Mutex::new(None),
             saml: saml::Held::default(),
+            roles: RoleCache::default(),
         })
     }
 
@@ -210,6 +215,8 @@ impl Service {
             }
         }
         let config = Arc::new(AwsConfig::load().await?);
+        // A profile may now mean other credentials: nothing kept under the old files is served.
+        self.roles.clear();
         *self.config.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, config.clone()));
         Ok(config)
     }
@@ -224,10 +231,15 @@ impl Service {
             })),
             Request::ListProfiles(ask) => {
                 let config = self.config().await.map_err(|e| e.to_protocol())?;
-                Ok(Response::ListProfiles(crate::pages::page(
-                    config.summaries(),
-                    &ask,
-                )))
+                let list = roleport_protocol::ProfileList {
+                    profiles: config.summaries(),
+                    settings_error: config
+                        .settings()
+                        .error
+                        .as_ref()
+                        .map(SettingsError::to_protocol),
+                };
+                Ok(Response::ListProfiles(crate::pages::page(list, &ask)))
             }
             Request::OpenConsole(open) => self
                 .open_console(open, self.requester)
@@ -247,6 +259,14 @@ impl Service {
             Request::SamlRoles(posted) => saml::list(&self.saml, posted.saml_response)
                 .map(Response::SamlRoles)
                 .map_err(|e| e.to_protocol()),
+            // The options page's: the file alone (a broken AWS config must not hide it).
+            Request::SettingsGet => Ok(Response::SettingsGet(settings::Loaded::load().doc())),
+            Request::SettingsPut(put) => settings::save(&put.settings)
+                .map(|saved| {
+                    tracing::info!(rules = saved.settings.rules.len(), "settings saved");
+                    Response::SettingsPut(saved.doc())
+                })
+                .map_err(|e| e.to_protocol()),
             Request::SamlOpen(open) => {
                 // Bounded like every sign-in.
                 crate::limits::stage(WAITING_FOR_A_TURN);
@@ -265,6 +285,28 @@ impl Service {
         }
     }
 
+    /// The plan's console credentials: kept from an earlier click while they last
+    /// (`credentials::cache`), else obtained now and kept.
+    async fn session(
+        &self,
+        plan: &crate::config::Plan,
+        ctx: &credentials::Context<'_>,
+    ) -> Result<credentials::SessionCredentials, HostError> {
+        let key = Key::of(plan);
+        if let Some(kept) = key
+            .as_ref()
+            .and_then(|k| self.roles.get(k, std::time::SystemTime::now()))
+        {
+            tracing::debug!(profile = %plan.profile, "console credentials reused from memory");
+            return Ok(kept);
+        }
+        let session = credentials::obtain(plan, ctx).await?;
+        if let Some(key) = key {
+            self.roles.put(key, &session, std::time::SystemTime::now());
+        }
+        Ok(session)
+    }
+
     /// Signs in to a profile's console: the one-time URL and how its tab should look.
     pub async fn open_console(
         &self,
@@ -276,9 +318,13 @@ impl Service {
         let _permit = self.signins.acquire().await.ok();
         let config = self.config().await?;
         let plan = config.plan(&open.profile)?;
+        let warnings = config.warnings(&plan);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
         // Checked before any STS call: a refused region, service or destination costs nothing.
         let arn_partition = plan.roles.first().map(|r| r.role_arn.partition.as_str());
-        let (urls, destination) = federation::plan_signin(
+        let (target, destination) = federation::plan_signin(
             &self.endpoints,
             arn_partition,
             plan.region.as_deref(),
@@ -290,8 +336,8 @@ impl Service {
             mfa_code: open.mfa_code.as_deref(),
             password: open.password.as_deref(),
         };
-        let session = credentials::obtain(&plan, &ctx).await?;
-        let url = federation::signin_url(&self.http, &urls, &session, &destination).await?;
+        let session = self.session(&plan, &ctx).await?;
+        let url = federation::signin_url(&self.http, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
         record.account_id.clone_from(&session.account_id);
@@ -303,7 +349,9 @@ impl Service {
             account_id: session.account_id,
             role: session.role,
             expires_at: session.expires_at,
-            notices: session.notices,
+            notices: warnings.into_iter().chain(session.notices).collect(),
+            region: Some(target.region),
+            logout_url: Some(target.urls.logout().into()),
             appearance: plan.appearance,
         })
     }

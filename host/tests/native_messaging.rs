@@ -42,7 +42,9 @@ fn hello_reports_version_and_capabilities() {
             "sso_login",
             "saml_roles",
             "saml_open",
-            "sso_sync"
+            "sso_sync",
+            "settings_get",
+            "settings_put"
         ])
     );
     let (code, stderr) = host.finish();

@@ -257,6 +257,13 @@ fn the_socket_serves_only_its_requests_and_refuses_bad_ones_before_any_aws_call(
         br#"{"v":1,"id":2,"type":"open_console","profile":"prod"}"#,
     );
     assert_eq!(console["err"]["code"], "unknown_message", "{console}");
+    // The options page's requests are the native port's alone: no CLI peer may rewrite the
+    // colour rules.
+    let put = ask(
+        &mut raw,
+        br#"{"v":1,"id":4,"type":"settings_put","settings":{"rules":[]}}"#,
+    );
+    assert_eq!(put["err"]["code"], "unknown_message", "{put}");
     let junk = ask(&mut raw, b"{not json");
     assert_eq!(junk["err"]["code"], "bad_frame", "{junk}");
     let hello = ask(

@@ -13,6 +13,7 @@ pub enum Color {
     /// Blue.
     Blue,
     /// Turquoise (Chromium: cyan).
+    #[serde(alias = "cyan")]
     Turquoise,
     /// Green.
     Green,
@@ -27,6 +28,7 @@ pub enum Color {
     /// Purple.
     Purple,
     /// Grey (Firefox: toolbar).
+    #[serde(alias = "toolbar", alias = "gray")]
     Grey,
 }
 
@@ -173,13 +175,16 @@ impl Icon {
     }
 }
 
-/// The colour and icon of one profile's container or tab group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The colour, icon and label of one profile's container or tab group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appearance {
     /// Container / tab-group colour.
     pub color: Color,
     /// Container icon.
     pub icon: Icon,
+    /// A short badge such as `PROD`, from a colour rule or `roleport_label`; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl Appearance {
@@ -194,6 +199,7 @@ impl Appearance {
         Appearance {
             color: Color::ALL[pick(Color::ALL.len(), 0)],
             icon: Icon::ALL[pick(Icon::ALL.len(), 17)],
+            label: None,
         }
     }
 
@@ -204,6 +210,7 @@ impl Appearance {
         Appearance {
             color: color.and_then(Color::parse).unwrap_or(fallback.color),
             icon: icon.and_then(Icon::parse).unwrap_or(fallback.icon),
+            label: None,
         }
     }
 }
@@ -235,11 +242,33 @@ mod tests {
             a,
             Appearance {
                 color: Color::Turquoise,
-                icon: Icon::Fence
+                icon: Icon::Fence,
+                label: None,
             }
         );
         assert_eq!(Color::parse("toolbar"), Some(Color::Grey));
         assert_eq!(Color::parse("gray"), Some(Color::Grey));
+    }
+
+    #[test]
+    fn either_browsers_colour_names_deserialise() {
+        let parsed: Vec<Color> =
+            serde_json::from_str(r#"["cyan", "toolbar", "gray", "grey", "red"]"#).expect("parses");
+        assert_eq!(
+            parsed,
+            [
+                Color::Turquoise,
+                Color::Grey,
+                Color::Grey,
+                Color::Grey,
+                Color::Red
+            ]
+        );
+        // Written back, each has one name only.
+        assert_eq!(
+            serde_json::to_string(&Color::Turquoise).expect("serialises"),
+            r#""turquoise""#
+        );
     }
 
     #[test]

@@ -69,6 +69,13 @@ pub enum ErrorCode {
     /// The host is already serving as many requests as it takes at once; this one was refused
     /// without being queued.
     Busy,
+    /// A setting in the AWS config or credentials file has a value roleport cannot use
+    /// (`role_arn` not a role ARN, `duration_seconds` out of range, `region` not a region
+    /// name); the message names the file and line.
+    InvalidSetting,
+    /// roleport's own settings file (`config.toml`) cannot be used, or settings sent to be
+    /// saved are not valid; the message names the line and column, or the rule.
+    SettingsInvalid,
 }
 
 impl ErrorCode {
@@ -102,6 +109,8 @@ impl ErrorCode {
         ErrorCode::HostTimeout,
         ErrorCode::RequestTimeout,
         ErrorCode::Busy,
+        ErrorCode::InvalidSetting,
+        ErrorCode::SettingsInvalid,
     ];
 
     /// The code as it appears on the wire.
@@ -135,6 +144,8 @@ impl ErrorCode {
             ErrorCode::HostTimeout => "host_timeout",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::Busy => "busy",
+            ErrorCode::InvalidSetting => "invalid_setting",
+            ErrorCode::SettingsInvalid => "settings_invalid",
         }
     }
 }

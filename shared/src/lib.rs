@@ -10,6 +10,7 @@ mod discovery;
 mod error;
 mod message;
 mod saml;
+mod settings;
 
 pub use appearance::{Appearance, Color, Icon};
 pub use discovery::{SsoSync, SsoSyncProgress, SsoSynced, SyncedLogin};
@@ -21,6 +22,7 @@ pub use message::{
     TabOutcome,
 };
 pub use saml::{SamlOpen, SamlRole, SamlRoleList, SamlRoles};
+pub use settings::{Defaults, Rule, Settings, SettingsDoc, SettingsPut};
 
 /// The protocol version this build speaks. Carried as `v` in every frame.
 pub const PROTOCOL_VERSION: u32 = 1;

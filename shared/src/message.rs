@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discovery::{SsoSync, SsoSyncProgress, SsoSynced};
 use crate::saml::{SamlOpen, SamlRoleList, SamlRoles};
+use crate::settings::{SettingsDoc, SettingsPut};
 use crate::{Appearance, ProtocolError, PROTOCOL_VERSION};
 
 /// A request with its envelope: protocol version and the id its reply will carry.
@@ -61,6 +62,10 @@ pub enum Request {
     /// From the extension: discover every account and role of the IAM Identity Center logins
     /// (`sso_sync_progress` events while it runs).
     SsoSync(SsoSync),
+    /// From the extension's options page: roleport's own settings file, parsed.
+    SettingsGet,
+    /// From the extension's options page: check these settings and save them in the file.
+    SettingsPut(SettingsPut),
 }
 
 impl Request {
@@ -75,6 +80,8 @@ impl Request {
         "saml_roles",
         "saml_open",
         "sso_sync",
+        "settings_get",
+        "settings_put",
     ];
 
     /// This request's `type` on the wire.
@@ -89,6 +96,8 @@ impl Request {
             Request::SamlRoles(_) => "saml_roles",
             Request::SamlOpen(_) => "saml_open",
             Request::SsoSync(_) => "sso_sync",
+            Request::SettingsGet => "settings_get",
+            Request::SettingsPut(_) => "settings_put",
         }
     }
 }
@@ -221,6 +230,10 @@ pub enum Response {
     SamlRoles(SamlRoleList),
     /// Answer to `saml_open`: as `open_console`'s, `profile` being the role's `name`.
     SamlOpen(OpenConsoleOk),
+    /// Answer to `settings_get`: the settings file and what it says.
+    SettingsGet(SettingsDoc),
+    /// Answer to `settings_put`: the file as saved.
+    SettingsPut(SettingsDoc),
 }
 
 /// The host's side of the handshake.
@@ -281,6 +294,10 @@ impl ProfilePage {
 pub struct ProfileList {
     /// Profiles that can open a console, sorted by name.
     pub profiles: Vec<ProfileSummary>,
+    /// roleport's settings file is broken (`settings_invalid`, naming line and column): the
+    /// profiles above carry their own and default colours until it is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_error: Option<ProtocolError>,
 }
 
 /// What the popup shows for one profile. Never a credential.
@@ -310,7 +327,7 @@ pub struct ProfileSummary {
     /// also matches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    /// Container / tab-group colour and icon.
+    /// Container / tab-group colour, icon and label.
     #[serde(flatten)]
     pub appearance: Appearance,
 }
@@ -350,7 +367,15 @@ pub struct OpenConsoleOk {
     /// What the person should know about this session (e.g. a duration capped by AWS).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
-    /// Container / tab-group colour and icon.
+    /// The console region the session opens in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where this session signs out: the partition's `…/oauth?Action=logout` on the sign-in
+    /// host that signed it in (chosen by the host only, like every sign-in host). The
+    /// extension loads it in the session's container / tab group on "Sign out".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logout_url: Option<String>,
+    /// Container / tab-group colour, icon and label.
     #[serde(flatten)]
     pub appearance: Appearance,
 }

@@ -38,7 +38,7 @@ fn list_profiles_takes_a_cursor_and_its_reply_says_where_the_next_page_starts() 
             .expect("parses");
     assert_eq!(env.request, Request::ListProfiles(ListProfiles::page(500)));
     let page = Response::ListProfiles(ProfilePage {
-        list: ProfileList { profiles: vec![] },
+        list: ProfileList::default(),
         next: Some(900),
     });
     let value = serde_json::to_value(&page).expect("serialises");
@@ -69,8 +69,10 @@ fn reply_carries_ok_or_err() {
                 appearance: Appearance {
                     color: Color::Blue,
                     icon: Icon::Tree,
+                    label: None,
                 },
             }],
+            settings_error: None,
         })),
     );
     assert_eq!(
@@ -125,6 +127,10 @@ fn type_names_match_serde_tags() {
             region: None,
         }),
         Request::SsoSync(SsoSync::default()),
+        Request::SettingsGet,
+        Request::SettingsPut(crate::SettingsPut {
+            settings: crate::Settings::default(),
+        }),
     ];
     assert_eq!(all.len(), Request::TYPES.len());
     for (req, name) in all.iter().zip(Request::TYPES) {
@@ -145,9 +151,12 @@ fn events_carry_their_name_beside_v_and_round_trip() {
             role: None,
             expires_at: None,
             notices: Vec::new(),
+            region: None,
+            logout_url: None,
             appearance: Appearance {
                 color: Color::Red,
                 icon: Icon::Fence,
+                label: None,
             },
         },
     }));
@@ -246,5 +255,25 @@ fn opened_in_browser_flattens_the_tab_and_has_no_url() {
     assert_eq!(
         serde_json::from_value::<Response>(value).expect("parses"),
         ok
+    );
+}
+
+#[test]
+fn settings_put_carries_rules_in_order_with_unset_fields_left_out() {
+    let env: Envelope = serde_json::from_value(json!({
+        "v": 1, "id": 4, "type": "settings_put",
+        "settings": {"defaults": {"region": "eu-west-1"},
+                     "rules": [{"name": "prod-*", "color": "red", "label": "PROD"}, {"tag": "env=dev", "regex": true}]}
+    }))
+    .expect("parses");
+    let Request::SettingsPut(put) = &env.request else {
+        panic!("{env:?}")
+    };
+    assert_eq!(put.settings.rules[0].color, Some(Color::Red));
+    assert!(put.settings.rules[1].regex);
+    let back = serde_json::to_value(&env).expect("serialises");
+    assert_eq!(
+        back["settings"]["rules"][0],
+        json!({"name": "prod-*", "color": "red", "label": "PROD"})
     );
 }

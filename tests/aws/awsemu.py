@@ -42,6 +42,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also exit when stdin closes (the parent died); off by default because "
         "CI runs with stdin already closed",
     )
+    p.add_argument(
+        "--tls-cert",
+        help="serve moto, the sign-in stub and the SSO stub behind TLS on 127.0.0.1:--tls-port "
+        "under AWS's real host names, with this certificate (PEM; see emu_tls.py)",
+    )
+    p.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
+    p.add_argument("--tls-port", type=int, default=443)
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
 
@@ -159,6 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     sso = SsoServer(Sso(make_assume_role(moto_url, REGION, STUB_USER_AGENT)))
     threading.Thread(target=sso.serve_forever, args=(0.1,), name="sso", daemon=True).start()
 
+    tls = None
+    if args.tls_cert:
+        from emu_tls import TlsFront
+
+        tls = TlsFront(
+            args.tls_cert,
+            args.tls_key or args.tls_cert,
+            {"moto": moto.get_host_and_port()[1], "signin": stub.port, "sso": sso.port},
+            ("127.0.0.1", args.tls_port),
+        )
+        threading.Thread(target=tls.serve_forever, name="tls", daemon=True).start()
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -178,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "console": f"{stub.console_origin()}/",
         "sso": sso.origin(),
         "idp": f"{stub.idp_origin()}{emu_saml.IDP_PATH}",
+        **({"tls": tls.port} if tls else {}),
         **seeded,
     }
     stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
@@ -189,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     log.info("stopping")
     faults.clear()  # releases hung calls
+    if tls:
+        tls.shutdown()
     stub.shutdown()
     stub.server_close()
     sso.shutdown()

@@ -208,7 +208,10 @@ class Federation:
             return None, "session expired"
         return session, ""
 
-    def logout(self, session_id: str | None) -> None:
-        if session_id:
-            with self._lock:
-                self._sessions.pop(session_id, None)
+    def logout(self, session_id: str | None) -> ConsoleSession | None:
+        """Ends the session of a cookie value, as AWS's sign-out does: the cookie stops
+        working at once, wherever a copy of it lives. Returns the session it ended."""
+        if not session_id:
+            return None
+        with self._lock:
+            return self._sessions.pop(session_id, None)

@@ -316,7 +316,16 @@ class Handler(BaseHTTPRequestHandler):
     def _logout(self) -> None:
         if urlsplit(self.path).path == "/oauth" and self._params().get("Action") != "logout":
             return self._text(400, "unsupported Action")
-        self.server.federation.logout(self._cookie())
+        ended = self.server.federation.logout(self._cookie())
+        # Recorded with the session it ended, so a test can tell whose cookie came.
+        self.server.federation.record({
+            "time": self.server.federation.clock.now(),
+            "action": "logout",
+            "method": self.command,
+            "host": self._host(),
+            "outcome": "ok" if ended else "no session",
+            "arn": ended.arn if ended else None,
+        })
         self._html(
             200, emu_pages.signed_out("logged out"), {"Set-Cookie": self._set_cookie("", clear=True)}
         )

@@ -141,6 +141,24 @@ def test_last_sign_in_wins_and_logout(emu):
     assert page.status == 403 and span(page.text, "signed-out") is not None
 
 
+def test_logout_ends_only_the_cookies_session_and_is_recorded(fresh_emu):
+    cookie_prod = fresh_emu.sign_in(fresh_emu.assume("prod"))
+    cookie_dev = fresh_emu.sign_in(fresh_emu.assume("dev"))
+    out = fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "logout"}, cookie=cookie_dev)
+    assert out.status == 200 and "Max-Age=0" in out.headers["Set-Cookie"]
+    # The session itself is over, not just the browser's copy of the cookie.
+    assert fresh_emu.console(cookie_dev).status == 403
+    assert span(fresh_emu.console(cookie_prod).text, "account") == "111111111111"
+    # A sign-out without a session cookie ends nothing.
+    assert fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "logout"}).status == 200
+    assert fresh_emu.request("GET", "/oauth", SIGNIN, {"Action": "other"}).status == 400
+    logouts = [r for r in fresh_emu.control("GET", "/_stub/requests")["requests"] if r["action"] == "logout"]
+    assert [(r["outcome"], r["arn"]) for r in logouts] == [
+        ("ok", "arn:aws:sts::222222222222:assumed-role/Developer/alice"),
+        ("no session", None),
+    ]
+
+
 # --- sign-in tokens ----------------------------------------------------------------
 
 
@@ -331,3 +349,59 @@ def test_moto_reset_forgets_issued_credentials(fresh_emu):
     urllib.request.urlopen(urllib.request.Request(fresh_emu.info["moto"] + "/moto-api/reset", method="POST"))
     for creds in (fed, role):
         assert fresh_emu.get_token(creds).status == 400
+
+
+# --- the TLS front (emu_tls.py): AWS's real names on one address, for the benchmark --------
+
+
+def test_tls_front_routes_by_server_name():
+    from emu_tls import backend_for
+
+    assert backend_for("sts.amazonaws.com") == "moto"
+    assert backend_for("sts.eu-west-1.amazonaws.com") == "moto"
+    assert backend_for("signin.aws.amazon.com") == "signin"
+    assert backend_for("EU-WEST-1.signin.aws.amazon.com.") == "signin"
+    assert backend_for("portal.sso.us-east-1.amazonaws.com") == "sso"
+    assert backend_for("oidc.us-east-1.amazonaws.com") == "sso"
+    for other in (None, "", "example.com", "sts.amazonaws.com.evil.test", "s3.amazonaws.com"):
+        assert backend_for(other) is None
+
+
+def test_tls_front_serves_real_names_with_a_throwaway_ca(tmp_path):
+    import socket
+    import ssl
+
+    from emu_tls import NAMES, make_test_ca
+
+    paths = make_test_ca(str(tmp_path), NAMES)
+    emu = start_emu("--tls-cert", paths["cert"], "--tls-key", paths["key"], "--tls-port", "0")
+    try:
+        port = emu.info["tls"]
+        trust = ssl.create_default_context(cafile=paths["ca"])
+
+        def ask(name: str, request: bytes) -> bytes:
+            with socket.create_connection(("127.0.0.1", port)) as raw:
+                with trust.wrap_socket(raw, server_hostname=name) as tls:
+                    tls.sendall(request)
+                    out = b""
+                    while chunk := tls.recv(65536):
+                        out += chunk
+                    return out
+
+        body = b"Action=GetCallerIdentity&Version=2011-06-15"
+        sts = ask("sts.eu-west-1.amazonaws.com", b"POST / HTTP/1.1\r\nHost: sts.eu-west-1.amazonaws.com\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
+                  # moto tells services apart by the signature's scope, as clients sign.
+                  b"Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261203/"
+                  b"eu-west-1/sts/aws4_request, SignedHeaders=host, Signature=00\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        assert b"GetCallerIdentityResponse" in sts, sts
+        signin = ask("signin.aws.amazon.com", b"GET /federation?Action=getSigninToken HTTP/1.1\r\n"
+                     b"Host: signin.aws.amazon.com\r\nConnection: close\r\n\r\n")
+        assert signin.startswith(b"HTTP/1.0 400") or signin.startswith(b"HTTP/1.1 400"), signin
+        assert b"Session" in signin
+        # A name the certificate does not carry fails verification on the client's side.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ask("console.aws.amazon.com", b"")
+    finally:
+        emu.stop()

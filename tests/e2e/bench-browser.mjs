@@ -15,9 +15,10 @@ import { launchChromium, launchFirefox, CHROMIUM_POPUP, FIREFOX_POPUP } from './
 import { roleProfiles } from './profiles.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PROFILES = 5000;
+// Quick mode (CI's check that this harness runs) lists a tenth as many.
+const PROFILES = QUICK ? 500 : 5000;
 const RUNS = QUICK ? { open: 3, type: 2, clicks: 3 } : { open: 15, type: 5, clicks: 10 };
-const QUERY = 'acct-4321 admin';
+const QUERY = QUICK ? 'acct-0321 admin' : 'acct-4321 admin';
 
 /** 5,000 role profiles to list (never opened), and ten that really open. */
 function bigConfig(aws) {
@@ -140,8 +141,9 @@ try {
     row('Firefox: open 10 accounts at once', firefox.ten, '≤ 1.5 × one'),
     '',
     `10 at once ÷ 1 (medians): Chromium **${ratio(chromium.opens)}×**, Firefox **${ratio(firefox)}×**.`,
-    'Each open is a real AssumeRole + getSigninToken against the emulator; the host runs at most 6',
-    'sign-ins at once. The first round of each series (host start, warm-up) is left out.',
+    'Each open is a real getSigninToken against the emulator (the first open of a profile also its',
+    'AssumeRole; the host then keeps the role credentials in memory); the host runs at most 6',
+    'sign-ins at once. The first round of each series (host start, warm-up, AssumeRole) is left out.',
     '',
   ].join('\n');
   writeFileSync(process.env.ROLEPORT_BENCH_OUT ?? 'browser.md', md);

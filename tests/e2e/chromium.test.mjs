@@ -33,8 +33,10 @@ test('clicking a profile opens its signed-in console in a titled, coloured tab g
     assert.deepEqual(await groupOf(b.worker, tab).then((g) => g && { title: g.title, color: g.color }),
       { title: 'prod', color: 'red' });
 
-    // A second open of the same profile joins the same group.
+    // A second open of the same profile joins the same group (another tab of the session:
+    // a click on a signed-in profile switches to its tab unless `when_open` says new_tab).
     const first = await groupOf(b.worker, tab);
+    await b.worker.evaluate(() => chrome.storage.local.set({ when_open: 'new_tab' }));
     await b.popup.locator('[data-profile="prod"]').click();
     const groups = await eventually(() => b.worker.evaluate(async (url) => {
       const tabs = (await chrome.tabs.query({})).filter((t) => t.url.includes(url));

@@ -46,14 +46,21 @@ test('clicking a profile opens its signed-in console in a container named after 
   const b = await launch();
   try {
     await click(b, 'prod');
-    await consoleTab(b.driver, '111111111111');
+    const prod = await consoleTab(b.driver, '111111111111');
     assert.equal(await b.driver.findElement(By.id('role')).getText(), 'Admin');
     const container = await containerOf(b, '111111111111');
     assert.deepEqual({ ...container, id: undefined }, { id: undefined, name: 'prod', color: 'red', icon: 'fence' });
 
-    // Opening it again reuses the container instead of making a second one.
+    // Opening it again once its session is over (its tab closed) reuses the container
+    // instead of making a second one.
+    await b.driver.switchTo().window(prod);
+    await b.driver.close();
+    await b.driver.switchTo().window(b.popup);
+    await eventually(async () => (await b.driver.findElements(By.css('[data-live-session]'))).length === 0,
+      'the session over with its tab');
     await click(b, 'prod');
-    await eventually(async () => (await b.driver.getAllWindowHandles()).length === 3, 'a second prod tab');
+    await consoleTab(b.driver, '111111111111');
+    await b.driver.switchTo().window(b.popup);
     const again = await b.driver.executeAsyncScript(async (done) =>
       done((await browser.contextualIdentities.query({ name: 'prod' })).length));
     assert.equal(again, 1);

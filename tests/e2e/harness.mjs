@@ -123,6 +123,8 @@ export function browserEnv(aws, home) {
     ROLEPORT_LOG: 'info',
     // The host's socket for `roleport open` lives in the test's HOME, never the user's.
     ROLEPORT_RUNTIME_DIR: join(home, 'run'),
+    // roleport's own settings (colour rules) in the test's HOME, never the developer's.
+    XDG_CONFIG_HOME: join(home, '.config'),
   };
 }
 

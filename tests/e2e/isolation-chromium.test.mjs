@@ -106,6 +106,8 @@ test('the jars outlive a restart of the extension service worker', async () => {
     // set, so the six earlier tabs keep their sessions only if the stored jars came back.
     const popup = await b.context.newPage();
     await popup.goto(CHROMIUM_POPUP);
+    // Another tab of dev's session (not a switch to its tab): it joins dev's jar.
+    await popup.evaluate(() => chrome.storage.local.set({ when_open: 'new_tab' }));
     await popup.locator('[data-profile="dev"]').click();
     await eventually(async () => {
       const devs = [];

@@ -10,6 +10,7 @@ mod deps;
 mod dist;
 mod fuzz;
 mod netns;
+mod peers;
 mod sh;
 mod test;
 mod wasm;
@@ -34,7 +35,9 @@ tasks:
   screenshots              build, then the popup in Chromium and Firefox, light and dark,
                            into docs/screenshots/
   bench [--quick]          measure (criterion, payload, host RSS, callgrind, clicks against the
-                           emulator) and write bench/results.md; --quick: few runs, a smoke check
+                           emulator, browsers, beside awsume and aws-sso-util) and write
+                           bench/results.md; --quick: few runs, a smoke check, written to
+                           target/bench/results-quick.md
   fuzz [--seconds N]       each cargo-fuzz target (fuzz/) for N seconds (default 60): executions
                            and result; needs cargo-fuzz (`cargo xtask deps`)
   help                     this text

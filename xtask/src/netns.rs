@@ -30,3 +30,27 @@ pub fn with_test_hosts(program: &Path, args: &[&str]) -> Result<Command> {
         .args(args);
     Ok(cmd)
 }
+
+/// `program args…` in a private network namespace (only a loopback interface, brought up)
+/// and a private mount namespace whose `/etc/hosts` is `hosts`: nothing it starts can reach
+/// another machine, and the names in `hosts` resolve as that file says.
+pub fn isolated(hosts: &Path, program: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("unshare");
+    if !sh::is_root() {
+        cmd.arg("--map-root-user");
+    }
+    cmd.args([
+        "--net",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+    ])
+    .arg(r#"ip link set lo up && mount --bind "$0" /etc/hosts && exec "$@""#)
+    .arg(hosts)
+    .arg(program)
+    .args(args);
+    cmd
+}

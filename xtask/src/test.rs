@@ -1,11 +1,12 @@
 //! `cargo xtask test`: every test, from a fresh machine: deps, build, lints, unit and host
-//! integration tests, the emulator's own tests, then end-to-end tests in real browsers.
+//! integration tests, the emulator's own tests, end-to-end tests in real browsers, then
+//! `bench --quick` so the benchmark harness keeps working.
 
 use std::process::Command;
 
 use anyhow::Result;
 
-use crate::{build, dist, fuzz, netns, sh};
+use crate::{bench, build, dist, fuzz, netns, sh};
 
 /// `cmd` inside a throwaway D-Bus session with gnome-keyring unlocked, so the store's tests
 /// use a real Secret Service (toolchain notes §9). gnome-keyring keeps its files in a fresh
@@ -84,5 +85,9 @@ pub fn run() -> Result<()> {
         ],
     )?;
     e2e.current_dir(&root).env("SE_OFFLINE", "true");
-    sh::run(&mut e2e)
+    sh::run(&mut e2e)?;
+    // Last: the benchmark harness still runs (few, small runs; no time is judged). It writes
+    // target/bench/results-quick.md and leaves the committed bench/results.md alone.
+    println!("test: cargo xtask bench --quick");
+    bench::run(bench::Options { quick: true })
 }

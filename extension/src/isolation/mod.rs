@@ -45,11 +45,15 @@ extern "C" {
 
     /// `storage.session` (Chromium 102+).
     #[wasm_bindgen(method, getter)]
-    fn session(this: &Storage) -> Option<StorageArea>;
+    pub(crate) fn session(this: &Storage) -> Option<StorageArea>;
 
     /// `tabs.update(tabId, {url})`.
     #[wasm_bindgen(method, catch, js_name = update)]
-    fn update(this: &Tabs, tab_id: f64, properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    pub(crate) fn update(
+        this: &Tabs,
+        tab_id: f64,
+        properties: &JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
 
     /// `runtime.getManifest()`.
     #[wasm_bindgen(method, js_name = getManifest)]
@@ -339,6 +343,43 @@ pub async fn on_new_tab(details: JsValue) {
 /// `tabs.onRemoved`: the tab leaves its jar (the jar goes with its last tab).
 pub async fn on_tab_removed(tab: i64) {
     if change(|s| s.forget(tab)).await {
+        let _ = commit().await;
+    }
+}
+
+/// Whether `tab` uses a jar (the session registry records it).
+pub async fn isolates(tab: i64) -> bool {
+    change(|s| s.tabs.contains_key(&tab)).await
+}
+
+/// Puts `tab` (open at `about:blank`, not yet loaded) in `profile`'s jar without a gate: a
+/// second tab of a session that is already signed in.
+pub async fn join(tab: i64, profile: &str) -> Result<(), ProtocolError> {
+    if change(|s| s.assign(tab, profile)).await {
+        if let Err(e) = commit().await {
+            change(|s| s.forget(tab)).await;
+            let _ = commit().await;
+            return Err(failed("set up the account's cookie jar", &e));
+        }
+    }
+    Ok(())
+}
+
+/// Empties `profile`'s jar and lets go of its tabs (after a sign-out).
+pub async fn clear(profile: &str) {
+    let changed = change(|s| {
+        let tabs: Vec<i64> = (s.tabs.iter())
+            .filter(|(_, p)| *p == profile)
+            .map(|(t, _)| *t)
+            .collect();
+        let had = s.jars.remove(profile).is_some();
+        for tab in &tabs {
+            s.forget(*tab);
+        }
+        had || !tabs.is_empty()
+    })
+    .await;
+    if changed {
         let _ = commit().await;
     }
 }

@@ -18,6 +18,7 @@ use crate::bindings::{api, call, error_text};
 use crate::codec::{from_js, to_js};
 use crate::log;
 use crate::messages::{PopupReply, PopupRequest, SsoStatus};
+use crate::sessions::registry::{SessionInfo, SessionState};
 
 struct App {
     model: RefCell<Model>,
@@ -45,6 +46,7 @@ pub fn start() -> Result<(), JsValue> {
     app.view.render(&app.model.borrow())?;
     send(app.clone(), first);
     load_stored(app.clone());
+    poll_sessions(app.clone());
     app.view.search.focus()?;
     Ok(())
 }
@@ -147,6 +149,32 @@ fn listen(app: &Rc<App>) -> Result<(), JsValue> {
             }
         })
     };
+    let on_session_click = {
+        let app = app.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let target = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let closest = |attribute: &str| {
+                target
+                    .as_ref()
+                    .and_then(|t| t.closest(&format!("[{attribute}]")).ok().flatten())
+                    .and_then(|e| e.get_attribute(attribute))
+            };
+            if let Some(name) = closest("data-sign-out") {
+                dispatch(&app, Msg::SignOut(name));
+            } else if let Some(name) =
+                closest("data-renew").or_else(|| closest("data-focus-session"))
+            {
+                // The background decides: switch to a live session, renew an expired one.
+                dispatch(&app, Msg::Open(name));
+            }
+        })
+    };
+    app.view
+        .sessions_slot
+        .add_event_listener_with_callback("click", on_session_click.as_ref().unchecked_ref())?;
+    on_session_click.forget();
     app.view
         .sync_slot
         .add_event_listener_with_callback("click", on_sync_click.as_ref().unchecked_ref())?;
@@ -181,9 +209,19 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     if keystroke {
         mark("roleport:filter-start");
     }
+    let countdown_only = matches!(msg, Msg::Sessions(..));
+    let markers = |m: &Model| -> Vec<(String, SessionState)> {
+        (m.session_markers().into_iter())
+            .map(|(p, s)| (p.to_owned(), s))
+            .collect()
+    };
+    let markers_before = markers(&app.model.borrow());
     let before = remembered(&app.model.borrow());
     let request = app.model.borrow_mut().update(msg);
     let after = remembered(&app.model.borrow());
+    // A tick of the countdowns redraws only the sessions list, unless a session came, went
+    // or expired (the rows show that).
+    let countdown_only = countdown_only && markers(&app.model.borrow()) == markers_before;
     if after.0 != before.0 {
         store(prefs::KEY, &after.0);
     }
@@ -191,7 +229,12 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     if after.1 != before.1 && !after.1.is_empty() {
         store(offline::KEY, &after.1);
     }
-    if let Err(e) = app.view.render(&app.model.borrow()) {
+    let drawn = if countdown_only {
+        app.view.render_sessions(&app.model.borrow())
+    } else {
+        app.view.render(&app.model.borrow())
+    };
+    if let Err(e) = drawn {
         log::warn(&format!(
             "render failed: {}",
             error_text(&e).unwrap_or_default()
@@ -289,10 +332,34 @@ fn send(app: Rc<App>, request: PopupRequest) {
                 Msg::Synced(ask(&request).await)
             }
             PopupRequest::SsoSyncStatus => Msg::SyncProgress(ask(&request).await.unwrap_or(None)),
+            PopupRequest::Sessions => sessions_msg(ask(&request).await),
+            PopupRequest::SignOut { profile } => {
+                let done = Msg::SignedOut(profile.clone(), ask(&request).await);
+                dispatch(&app, done);
+                sessions_msg(ask(&PopupRequest::Sessions).await)
+            }
             // The SAML role chooser's requests (`saml.html`); the popup never makes them.
             PopupRequest::SamlPending { .. } | PopupRequest::SamlOpen { .. } => return,
+            // The options page's (`options.html`).
+            PopupRequest::SettingsGet | PopupRequest::SettingsPut { .. } => return,
         };
         dispatch(&app, msg);
+    });
+}
+
+fn sessions_msg(listed: Result<Vec<SessionInfo>, ProtocolError>) -> Msg {
+    Msg::Sessions(listed.unwrap_or_default(), js_sys::Date::now() as i64)
+}
+
+/// Asks the background for its sessions once a second while the popup is open: the
+/// countdowns tick, and a session that ended or expired shows at once.
+fn poll_sessions(app: Rc<App>) {
+    spawn_local(async move {
+        loop {
+            let listed = ask(&PopupRequest::Sessions).await;
+            dispatch(&app, sessions_msg(listed));
+            gloo_timers::future::TimeoutFuture::new(1000).await;
+        }
     });
 }
 

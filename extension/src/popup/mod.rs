@@ -7,12 +7,15 @@
 //!
 //! Testability contract (outside checks depend on it): the search box is the page's
 //! `input[type=search]`; each row has `data-profile="<name>"` and opens on click; errors are
-//! in an element with `role="alert"`; progress is in the `role="status"` element.
+//! in an element with `role="alert"`; progress is in the `role="status"` element. A row whose
+//! profile has a console session also has `data-session="live|expired"`; the "Signed in" list
+//! (`[data-sessions]`) has one `[data-live-session=NAME]` per session.
 
 pub mod app;
 pub mod fuzzy;
 pub mod model;
 pub mod offline;
 pub mod prefs;
+pub mod session_rows;
 pub mod sync;
 pub mod view;

@@ -10,6 +10,7 @@ use super::offline::SwitchRole;
 use super::prefs::Prefs;
 use super::sync::{self, SyncState};
 use crate::messages::{OpenOutcome, OpenedTab, PopupRequest};
+use crate::sessions::registry::SessionInfo;
 
 /// Everything the popup shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,6 +51,12 @@ pub struct Model {
     shown: Vec<usize>,
     /// How many profiles the filter lets through (`shown` may hold fewer).
     matches: usize,
+    /// The console sessions the background knows of, by profile name.
+    pub sessions: Vec<SessionInfo>,
+    /// When the background last listed them (ms since the epoch): the countdowns count from it.
+    pub now: i64,
+    /// What the last sign-out did, for the status line.
+    pub session_note: Option<String>,
 }
 
 /// The most rows the popup draws: beyond that, typing narrows faster than scrolling, and
@@ -140,6 +147,12 @@ pub enum Msg {
     Synced(Result<SsoSynced, ProtocolError>),
     /// The role profiles remembered from an earlier listing arrived from storage.
     OfflineLoaded(Vec<SwitchRole>),
+    /// The background's sessions, and the time it is (the popup asks every second).
+    Sessions(Vec<SessionInfo>, i64),
+    /// The "Sign out" button of a session.
+    SignOut(String),
+    /// The background answered `sign_out`.
+    SignedOut(String, Result<(), ProtocolError>),
 }
 
 impl Model {
@@ -169,7 +182,9 @@ impl Model {
                     Ok(list) => {
                         self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
                         self.profiles = list.profiles;
-                        self.error = None;
+                        // A broken settings file: the profiles still list, and the alert
+                        // says which line.
+                        self.error = list.settings_error;
                     }
                     Err(e) => {
                         // Profiles shown from the background's last list cannot be opened
@@ -375,6 +390,30 @@ impl Model {
                 self.offline = roles;
                 None
             }
+            Msg::Sessions(sessions, now) => {
+                self.sessions = sessions;
+                self.now = now;
+                None
+            }
+            Msg::SignOut(profile) => {
+                self.error = None;
+                self.opened = None;
+                self.session_note = Some(format!("Signing out of {profile}…"));
+                Some(PopupRequest::SignOut { profile })
+            }
+            Msg::SignedOut(profile, result) => {
+                match result {
+                    Ok(()) => {
+                        self.sessions.retain(|s| s.profile != profile);
+                        self.session_note = Some(format!("Signed out of {profile}"));
+                    }
+                    Err(e) => {
+                        self.session_note = None;
+                        self.error = Some(e);
+                    }
+                }
+                None
+            }
         }
     }
 
@@ -429,6 +468,7 @@ impl Model {
         }
         self.opening = Some(profile.clone());
         self.opened = None;
+        self.session_note = None;
         self.notices.clear();
         self.error = None;
         Some(PopupRequest::Open {
@@ -482,6 +522,9 @@ impl Model {
         }
         if let Some(name) = &self.opening {
             return format!("Opening {name}…");
+        }
+        if let Some(note) = &self.session_note {
+            return note.clone();
         }
         if let Some(name) = &self.opened {
             return match self.notices.as_slice() {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::messages::{OpenOutcome, Place};
+use crate::sessions::registry::SessionState;
 use roleport_protocol::{Appearance, ErrorCode, ProfileKind};
 
 fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSummary {
@@ -26,7 +27,10 @@ fn loaded() -> Model {
         profile("prod-eu", Some("333333333333"), Some("ReadOnly")),
         profile("sandbox", None, None),
     ];
-    model.update(Msg::Loaded(Ok(ProfileList { profiles })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles,
+        settings_error: None,
+    })));
     model
 }
 
@@ -127,7 +131,10 @@ fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
 #[test]
 fn empty_config_says_where_profiles_come_from() {
     let (mut model, _) = Model::new();
-    model.update(Msg::Loaded(Ok(ProfileList { profiles: vec![] })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: vec![],
+        settings_error: None,
+    })));
     assert_eq!(model.status(), "No profiles in ~/.aws/config");
     assert_eq!(model.update(Msg::OpenSelected { background: false }), None);
     model.update(Msg::Move(1));
@@ -471,6 +478,7 @@ fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_link
     // The background's last list shows first; then the host turns out to be gone.
     model.update(Msg::Loaded(Ok(ProfileList {
         profiles: vec![profile("prod", Some("111111111111"), Some("Admin"))],
+        settings_error: None,
     })));
     let missing = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
     model.update(Msg::Loaded(Err(missing)));
@@ -496,7 +504,10 @@ fn thousands_of_profiles_draw_at_most_the_row_limit_and_say_how_many_match() {
     let profiles = (0..5000)
         .map(|i| profile(&format!("acct-{i:04}"), Some("111111111111"), Some("Admin")))
         .collect();
-    model.update(Msg::Loaded(Ok(ProfileList { profiles })));
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles,
+        settings_error: None,
+    })));
     assert_eq!(model.visible().len(), ROW_LIMIT);
     assert_eq!(model.matches(), 5000);
     assert_eq!(model.status(), "5000 profiles");
@@ -512,4 +523,86 @@ fn thousands_of_profiles_draw_at_most_the_row_limit_and_say_how_many_match() {
         ROW_LIMIT - 1,
         "the highlight stays on a drawn row"
     );
+}
+
+fn session(profile: &str, state: SessionState, expires_at: Option<i64>) -> SessionInfo {
+    SessionInfo {
+        profile: profile.into(),
+        state,
+        account_id: None,
+        role: None,
+        region: Some("eu-west-1".into()),
+        expires_at,
+        tabs: 1,
+    }
+}
+
+#[test]
+fn sessions_count_down_from_the_time_the_background_gave() {
+    let mut model = loaded();
+    let live = session("prod", SessionState::Live, Some(1_000_000 + 185_000));
+    let unknown = session("dev", SessionState::Live, None);
+    let over = session("sandbox", SessionState::Expired, Some(900_000));
+    model.update(Msg::Sessions(vec![live, unknown, over], 1_000_000));
+    let shown: Vec<String> = model.sessions.iter().map(|s| model.time_left(s)).collect();
+    assert_eq!(shown, ["3:05", "signed in", "expired"]);
+    assert_eq!(
+        model.session("sandbox").map(|s| s.state),
+        Some(SessionState::Expired)
+    );
+    assert!(model.session("prod-eu").is_none());
+    // A second later only the countdown moved: the rows' markers are the same.
+    let markers: Vec<(String, SessionState)> = (model.session_markers().iter())
+        .map(|(p, s)| (p.to_string(), *s))
+        .collect();
+    let again = model.sessions.clone();
+    model.update(Msg::Sessions(again, 1_001_000));
+    assert_eq!(model.time_left(&model.sessions[0]), "3:04");
+    let now: Vec<(String, SessionState)> = (model.session_markers().iter())
+        .map(|(p, s)| (p.to_string(), *s))
+        .collect();
+    assert_eq!(markers, now);
+}
+
+#[test]
+fn sign_out_asks_the_background_and_says_how_it_went() {
+    let mut model = loaded();
+    model.update(Msg::Sessions(
+        vec![session("prod", SessionState::Live, None)],
+        0,
+    ));
+    assert_eq!(
+        model.update(Msg::SignOut("prod".into())),
+        Some(PopupRequest::SignOut {
+            profile: "prod".into()
+        })
+    );
+    assert_eq!(model.status(), "Signing out of prod…");
+    model.update(Msg::SignedOut("prod".into(), Ok(())));
+    assert_eq!(model.status(), "Signed out of prod");
+    assert!(model.sessions.is_empty());
+
+    let refused = ProtocolError::new(ErrorCode::InvalidRequest, "No console session", "h");
+    model.update(Msg::SignOut("dev".into()));
+    model.update(Msg::SignedOut("dev".into(), Err(refused.clone())));
+    assert_eq!(model.error, Some(refused));
+    // Opening something else replaces the note.
+    model.update(Msg::Open("dev".into()));
+    assert_eq!(model.status(), "Opening dev…");
+}
+
+#[test]
+fn a_broken_settings_file_lists_the_profiles_and_shows_why_in_the_alert() {
+    let (mut model, _) = Model::new();
+    let broken = ProtocolError::new(
+        ErrorCode::SettingsInvalid,
+        "config.toml, line 4, column 9: unknown variant `mauve`",
+        "Fix that line",
+    );
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: vec![profile("prod", Some("111111111111"), Some("Admin"))],
+        settings_error: Some(broken.clone()),
+    })));
+    assert_eq!(model.visible().len(), 1);
+    assert_eq!(model.error, Some(broken));
 }

@@ -6,6 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 use super::model::{MfaPrompt, Model, PromptKind, SsoPrompt};
+
+mod sessions;
 use super::offline::SwitchRole;
 use super::sync::SyncState;
 
@@ -22,6 +24,8 @@ pub struct View {
     pub sso_slot: Element,
     /// Holds the "Sync SSO accounts" button and the sync's progress.
     pub sync_slot: Element,
+    /// Holds the "Signed in" list: each session's countdown, Sign out and Renew buttons.
+    pub sessions_slot: Element,
     /// The `role="listbox"` holding one row per visible profile.
     pub list: Element,
 }
@@ -50,6 +54,7 @@ impl View {
         let mfa_slot = el("div", "mfa-slot")?;
         let sso_slot = el("div", "sso-slot")?;
         let sync_slot = el("footer", "sync-slot")?;
+        let sessions_slot = el("section", "sessions-slot")?;
         let list = el("ul", "profiles")?;
         list.set_id("profiles");
         list.set_attribute("role", "listbox")?;
@@ -61,6 +66,7 @@ impl View {
             &alert_slot,
             &mfa_slot,
             &sso_slot,
+            &sessions_slot,
             &list,
             &sync_slot,
         ] {
@@ -74,6 +80,7 @@ impl View {
             mfa_slot,
             sso_slot,
             sync_slot,
+            sessions_slot,
             list,
         })
     }
@@ -86,6 +93,7 @@ impl View {
         self.render_mfa(model.mfa.as_ref())?;
         self.render_sso(model.sso.as_ref())?;
         self.render_sync(model)?;
+        self.render_sessions(model)?;
         self.render_rows(model)?;
         self.list
             .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
@@ -278,6 +286,7 @@ impl View {
                 row.set_attribute("data-marked", "true")?;
                 row.set_attribute("aria-checked", "true")?;
             }
+            self.mark_session(&row, profile, model)?;
             row.set_id(&format!("profile-{index}"));
             self.list.append_child(&row)?;
         }
@@ -320,6 +329,16 @@ impl View {
         let name = self.element("span", "name")?;
         name.set_text_content(Some(&profile.name));
         text.append_child(&name)?;
+        if let Some(label) = &profile.appearance.label {
+            // The colour rules' badge ("PROD"), in the profile's colour.
+            let badge: HtmlElement = self.element("span", "label")?.dyn_into()?;
+            badge.set_attribute("data-label", label)?;
+            badge.set_text_content(Some(label));
+            badge
+                .style()
+                .set_property("background-color", profile.appearance.color.css())?;
+            name.append_child(&badge)?;
+        }
         let details = details(profile);
         if !details.is_empty() {
             let meta = self.element("span", "meta")?;

@@ -179,7 +179,13 @@ async fn open_one(
             gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
         }
     }
-    let tab = tabs::open(&opened.profile, &opened.url, opened.appearance, active).await;
+    let tab = tabs::open(
+        &opened.profile,
+        &opened.url,
+        opened.appearance.clone(),
+        active,
+    )
+    .await;
     if shared_jar {
         if let Ok(tab) = &tab {
             wait_until_loaded(tab.tab_id).await;
@@ -187,6 +193,7 @@ async fn open_one(
         SHARED_JAR_BUSY.with(|b| b.set(false));
     }
     let tab = tab?;
+    crate::sessions::signed_in(&opened, &tab).await;
     log::debug(&format!("opened {} in tab {}", tab.profile, tab.tab_id));
     Ok(tab)
 }

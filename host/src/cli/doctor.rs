@@ -65,6 +65,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         move_keys(&mut report)?;
     }
     check_config(&mut report);
+    check_settings(&mut report);
     check_store(&mut report);
     check_plaintext(&mut report);
     check_browsers(&mut report);
@@ -162,6 +163,27 @@ fn check_config(report: &mut Report) {
         }
         Ok(Err(e)) => report.line(Level::Fail, "config", &e.to_string(), Some(&e.hint())),
         Err(e) => report.line(Level::Fail, "config", &format!("{e:#}"), None),
+    }
+}
+
+/// roleport's own settings file: a broken one costs the colour rules, never the profiles.
+fn check_settings(report: &mut Report) {
+    let loaded = crate::settings::Loaded::load();
+    let path = loaded.path.as_ref().map_or_else(
+        || "(no home directory)".to_owned(),
+        |p| p.display().to_string(),
+    );
+    match &loaded.error {
+        Some(e) => report.line(Level::Fail, "settings", &e.to_string(), Some(&e.hint())),
+        None => report.line(
+            Level::Ok,
+            "settings",
+            &format!(
+                "{path}: {}",
+                count(loaded.settings.rules.len(), "colour rule")
+            ),
+            None,
+        ),
     }
 }
 

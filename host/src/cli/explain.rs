@@ -23,12 +23,20 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let plan = super::runtime()?.block_on(async {
         let config = AwsConfig::load().await?;
-        config.plan(&args.profile)
+        let plan = config.plan(&args.profile)?;
+        let warnings = config.warnings(&plan);
+        Ok::<_, HostError>((plan, warnings))
     });
     let mut out = std::io::stdout().lock();
+    if let Ok((_, warnings)) = &plan {
+        for warning in warnings {
+            eprintln!("roleport: warning: {warning}");
+        }
+    }
     match (plan, args.json) {
-        (Ok(plan), true) => writeln!(out, "{}", plan_json(&plan))?,
-        (Ok(plan), false) => write!(out, "{}", plan_text(&plan))?,
+        // Warnings go to stderr only: the JSON is the plan, as botocore would resolve it.
+        (Ok((plan, _)), true) => writeln!(out, "{}", plan_json(&plan))?,
+        (Ok((plan, _)), false) => write!(out, "{}", plan_text(&plan))?,
         (Err(e), true) => {
             writeln!(
                 out,
@@ -117,6 +125,7 @@ pub fn error_json(e: &HostError) -> Value {
         HostError::ProfileIncomplete { profile, .. } => ("incomplete", vec![profile]),
         HostError::SourceUnsupported { profile, .. } => ("unsupported", vec![profile]),
         HostError::ConfigUnreadable(_) => ("config_unreadable", vec![]),
+        HostError::InvalidSetting(bad) => ("invalid_setting", vec![bad.profile.as_str()]),
         _ => ("other", vec![]),
     };
     json!({

@@ -115,13 +115,26 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(default: &str) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_env("ROLEPORT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            quiet_enough(meta.target(), *meta.level())
+        }));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+/// Whatever `ROLEPORT_LOG` asks for, other crates log at `info` at most: at `debug` the AWS
+/// SDK prints the access key ID of every identity it signs with, and at `trace` the signed
+/// request's headers (host/tests/canary.rs greps a trace log for every secret).
+fn quiet_enough(target: &str, level: tracing::Level) -> bool {
+    target.starts_with("roleport") || level <= tracing::Level::INFO
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -175,4 +188,28 @@ fn run_native(caller: Caller) -> ExitCode {
         record,
     ));
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    #[test]
+    fn other_crates_never_log_below_info_whatever_roleport_log_says() {
+        assert!(super::quiet_enough("roleport::federation", Level::TRACE));
+        assert!(super::quiet_enough("aws_config::profile", Level::WARN));
+        assert!(super::quiet_enough(
+            "aws_smithy_runtime::client",
+            Level::INFO
+        ));
+        assert!(!super::quiet_enough(
+            "aws_smithy_runtime::client",
+            Level::DEBUG
+        ));
+        assert!(!super::quiet_enough(
+            "aws_sigv4::http_request::sign",
+            Level::TRACE
+        ));
+        assert!(!super::quiet_enough("hyper_util::client", Level::TRACE));
+    }
 }

@@ -43,6 +43,10 @@ pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     else {
         anyhow::bail!("unexpected answer to list_profiles");
     };
+    // The profiles still list (with their own and default colours); the person learns why.
+    if let Some(e) = &list.settings_error {
+        eprintln!("roleport: {} ({})\nhint: {}", e.message, e.code, e.hint);
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
@@ -52,7 +56,12 @@ pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         let account = p.account_id.unwrap_or_else(|| "-".into());
         let role = p.role.unwrap_or_else(|| "-".into());
         let color = p.appearance.color.firefox();
-        writeln!(out, "{:<24} {account:<14} {role:<24} {color}", p.name)?;
+        let label = p.appearance.label.as_deref().unwrap_or("");
+        writeln!(
+            out,
+            "{:<24} {account:<14} {role:<24} {color:<9} {label}",
+            p.name
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,13 @@ pub fn botocore_view(text: &str, kind: FileKind) -> Result<String, Refusal> {
         }
         if line.starts_with('[') {
             let name = header_name(line);
+            if name.is_empty() && line.trim_end_matches([' ', '\t']).ends_with(']') {
+                // configparser's section pattern needs one character at least.
+                return Err((
+                    number,
+                    "the section header `[]` names no section (write `[profile NAME]`)".into(),
+                ));
+            }
             if let Some(first) = first_seen.insert(name, number) {
                 return Err((
                     number,
@@ -59,10 +66,19 @@ pub fn botocore_view(text: &str, kind: FileKind) -> Result<String, Refusal> {
             continue;
         };
         section.end = idx + 1;
-        if trimmed.is_empty() || line.starts_with([' ', '\t']) {
+        if trimmed.is_empty() {
             continue;
         }
-        if let Some((key, _)) = line.split_once('=') {
+        if line.starts_with([' ', '\t']) {
+            if section.keys.is_empty() {
+                // configparser continues only a key already read: an indented first line is
+                // a key of its own, where the SDK would refuse it as a stray continuation.
+                lines[idx] = trimmed;
+            } else {
+                continue;
+            }
+        }
+        if let Some((key, _)) = lines[idx].split_once('=') {
             let key = key.trim_matches([' ', '\t']).to_ascii_lowercase();
             if !section.keys.insert(key.clone()) {
                 return Err((
@@ -78,6 +94,37 @@ pub fn botocore_view(text: &str, kind: FileKind) -> Result<String, Refusal> {
     let mut out = lines.join("\n");
     out.push('\n');
     Ok(out)
+}
+
+/// The line each key was written on, by (profile as botocore names it, key in lower case);
+/// for the config file, the last section of a profile counts, as it does for its values.
+pub fn key_lines(text: &str, kind: FileKind) -> HashMap<(String, String), usize> {
+    let mut out = HashMap::new();
+    let mut profile: Option<String> = None;
+    for (idx, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        if trimmed.starts_with(['#', ';']) || trimmed.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') {
+            let name = header_name(line);
+            profile = match kind {
+                FileKind::Config => profile_of(name),
+                FileKind::Credentials => Some(name.trim().to_owned()),
+            };
+            if let Some(p) = &profile {
+                // A later section of the same profile replaces the earlier one whole.
+                out.retain(|(q, _): &(String, String), _| q != p);
+            }
+            continue;
+        }
+        let (Some(p), Some((key, _))) = (&profile, trimmed.split_once('=')) else {
+            continue;
+        };
+        let key = key.trim_matches([' ', '\t']).to_ascii_lowercase();
+        out.entry((p.clone(), key)).or_insert(idx + 1);
+    }
+    out
 }
 
 struct Section<'a> {
@@ -167,6 +214,27 @@ mod tests {
         let text = "[default]\nregion = b\n[profile default]\nregion = a\n";
         let out = botocore_view(text, FileKind::Config).expect("ok");
         assert_eq!(out, "\n\n[profile default]\nregion = a\n");
+    }
+
+    #[test]
+    fn an_indented_first_key_is_a_key_as_configparser_reads_it() {
+        let out = botocore_view("[a]\n  region = x\n  more\n", FileKind::Credentials).expect("ok");
+        assert_eq!(out, "[a]\nregion = x\n  more\n");
+    }
+
+    #[test]
+    fn an_empty_section_header_is_refused_like_the_aws_cli() {
+        let err = botocore_view("[a]\nx = 1\n[]\n", FileKind::Credentials).expect_err("[]");
+        assert_eq!(err.0, 3);
+    }
+
+    #[test]
+    fn key_lines_follow_the_section_that_wins() {
+        let text =
+            "[profile a]\nregion = x\n[profile b]\n\n  Role_Arn = r\n[profile  a]\nregion = y\n";
+        let lines = key_lines(text, FileKind::Config);
+        assert_eq!(lines[&("a".into(), "region".into())], 7);
+        assert_eq!(lines[&("b".into(), "role_arn".into())], 5);
     }
 
     #[test]

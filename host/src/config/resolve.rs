@@ -21,6 +21,7 @@ use aws_credential_types::Credentials;
 use super::cognito;
 use super::compat::FileKind;
 use super::files::Files;
+use super::lint;
 use super::plan::{Ambient, RoleStep, Source, SsoSource};
 use super::KeyStore;
 use crate::arn::RoleArn;
@@ -384,18 +385,30 @@ fn sso_source(files: &Files, profile: &str) -> Result<SsoSource, HostError> {
 fn role_step(files: &Files, profile: &str) -> Result<RoleStep, HostError> {
     let get = |key| files.get(profile, key);
     let arn = get("role_arn").unwrap_or_default();
-    let role_arn = RoleArn::parse(arn).map_err(|e| incomplete(profile, &e.to_string()))?;
-    let duration_seconds = get("duration_seconds").and_then(|d| {
-        let parsed = d.trim().parse::<i32>().ok();
-        if parsed.is_none() {
-            tracing::warn!(
+    let role_arn = RoleArn::parse(arn).map_err(|_| {
+        lint::invalid(
+            files,
+            profile,
+            "role_arn",
+            "is not an IAM role ARN",
+            "Write the role's ARN on that line: arn:aws:iam::ACCOUNT_ID:role/NAME.",
+        )
+    })?;
+    // Not a number: ignored, as the AWS CLI ignores it (`lint::warnings` says so).
+    let duration_seconds = match get("duration_seconds").map(|d| d.trim().parse::<i64>()) {
+        Some(Ok(d)) if !lint::DURATION_RANGE.contains(&d) => {
+            return Err(lint::invalid(
+                files,
                 profile,
-                value = d,
-                "duration_seconds is not a number: ignored, as the AWS CLI does"
-            );
+                "duration_seconds",
+                "is outside the 900 to 43200 seconds STS accepts",
+                "Write a number of seconds from 900 (15 minutes) to 43200 (12 hours), at \
+                 most the role's maximum session duration.",
+            ))
         }
-        parsed
-    });
+        Some(Ok(d)) => i32::try_from(d).ok(),
+        _ => None,
+    };
     let tags = match get("roleport_tags") {
         None => Vec::new(),
         Some(list) => split_list(list)

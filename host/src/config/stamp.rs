@@ -1,4 +1,4 @@
-//! When the AWS files (and the discovered SSO roles) last changed, so that a host which keeps
+//! When the AWS files (the discovered SSO roles, roleport's settings) last changed, so that a host which keeps
 //! running between clicks parses them again only when they did: parsing 5,000 profiles costs
 //! tens of milliseconds, paid by every click otherwise.
 
@@ -16,6 +16,8 @@ impl Stamp {
         let mut inputs: Vec<Option<PathBuf>> = AwsFile::BOTH.iter().map(|f| f.path()).collect();
         // Saving a directory renames a file into it, which changes the directory's times.
         inputs.push(crate::sso::directory::folder().ok());
+        // roleport's own settings (colour rules) are loaded with the AWS files.
+        inputs.push(crate::settings::path());
         Stamp(inputs.into_iter().map(|p| p.and_then(|p| of(&p))).collect())
     }
 }

@@ -445,3 +445,72 @@ async fn duplicate_sections_are_refused_like_the_aws_cli() {
         "{err}"
     );
 }
+
+const RULED: &str = "
+[profile keys]
+aws_access_key_id = AKID
+aws_secret_access_key = secret
+
+[profile prod-web]
+role_arn = arn:aws:iam::111111111111:role/Admin
+source_profile = keys
+roleport_tags = env=prod
+
+[profile prod-own]
+role_arn = arn:aws:iam::111111111111:role/Admin
+source_profile = keys
+region = us-west-2
+roleport_color = blue
+roleport_label = MINE
+";
+
+async fn ruled(settings: &str) -> AwsConfig {
+    let loaded = crate::settings::Loaded::from_text(std::path::Path::new("/s.toml"), settings);
+    assert!(loaded.error.is_none(), "{:?}", loaded.error);
+    config(RULED).await.with_settings(Arc::new(loaded))
+}
+
+#[tokio::test]
+async fn colour_rules_dress_the_listed_profile_and_its_console_tab_alike() {
+    let config = ruled(
+        "[defaults]\nregion = \"eu-central-1\"\n\n\
+         [[rules]]\ntag = \"env=prod\"\ncolor = \"red\"\nlabel = \"PROD\"\n\n\
+         [[rules]]\naccount_id = \"1111*\"\nicon = \"fence\"\ncolor = \"orange\"\n",
+    )
+    .await;
+    let summaries = config.summaries();
+    let web = summaries
+        .iter()
+        .find(|s| s.name == "prod-web")
+        .expect("listed");
+    assert_eq!(web.appearance.color, roleport_protocol::Color::Red);
+    assert_eq!(web.appearance.icon, roleport_protocol::Icon::Fence);
+    assert_eq!(web.appearance.label.as_deref(), Some("PROD"));
+    // `[defaults] region` fills in for a profile without one, in the list and the sign-in.
+    assert_eq!(web.region.as_deref(), Some("eu-central-1"));
+    let plan = config.plan("prod-web").expect("resolves");
+    assert_eq!(plan.appearance, web.appearance);
+    assert_eq!(plan.region.as_deref(), Some("eu-central-1"));
+
+    // The profile's own keys win over every rule, field by field; its region too.
+    let own = config.plan("prod-own").expect("resolves");
+    assert_eq!(own.appearance.color, roleport_protocol::Color::Blue);
+    assert_eq!(own.appearance.icon, roleport_protocol::Icon::Fence);
+    assert_eq!(own.appearance.label.as_deref(), Some("MINE"));
+    assert_eq!(own.region.as_deref(), Some("us-west-2"));
+}
+
+#[tokio::test]
+async fn a_broken_settings_file_leaves_the_profiles_listed_with_their_own_look() {
+    let broken = crate::settings::Loaded::from_text(
+        std::path::Path::new("/s.toml"),
+        "[[rules]]\ncolor = \"red\"\nname = \"[\"\n",
+    );
+    assert!(broken.error.is_some());
+    let config = config(RULED).await.with_settings(Arc::new(broken));
+    let names: Vec<_> = config.summaries().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["keys", "prod-own", "prod-web"]);
+    let web = config.plan("prod-web").expect("resolves");
+    assert_eq!(web.appearance, Appearance::default_for("prod-web"));
+    assert!(config.settings().error.is_some());
+}

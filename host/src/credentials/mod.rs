@@ -6,6 +6,7 @@
 //! credentials (a session token) is federated as it is.
 
 mod ambient;
+pub mod cache;
 pub mod mfa;
 pub mod process;
 pub(crate) mod sts;
@@ -42,6 +43,7 @@ pub type RootCredentials = Issued;
 
 /// Temporary credentials for one console session, and what they are for. `Debug` shows no
 /// key, not even the key id.
+#[derive(Clone)]
 pub struct SessionCredentials {
     /// Temporary credentials (always with a session token).
     pub credentials: Credentials,

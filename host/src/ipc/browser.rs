@@ -151,9 +151,12 @@ mod tests {
             role: None,
             expires_at: None,
             notices: Vec::new(),
+            region: None,
+            logout_url: None,
             appearance: Appearance {
                 color: Color::Red,
                 icon: Icon::Fence,
+                label: None,
             },
         }
     }

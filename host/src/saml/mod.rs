@@ -124,6 +124,7 @@ impl SamlError {
 /// `saml_roles`: reads `saml_response`, keeps it under a fresh handle, lists its roles.
 pub fn list(held: &Held, saml_response: String) -> Result<SamlRoleList, SamlError> {
     let parsed = assertion::parse(&saml_response)?;
+    let settings = crate::settings::Loaded::load();
     let roles = parsed
         .roles
         .iter()
@@ -134,7 +135,7 @@ pub fn list(held: &Held, saml_response: String) -> Result<SamlRoleList, SamlErro
                 principal_arn: pair.principal_arn.clone(),
                 account_id: pair.role.account_id.clone(),
                 role: pair.role.role_name.clone(),
-                appearance: Appearance::default_for(&name),
+                appearance: look(&settings, &name, &pair.role.account_id),
                 name,
             }
         })
@@ -209,6 +210,22 @@ pub async fn open(
         role: session.role,
         expires_at: session.expires_at,
         notices: Vec::new(),
-        appearance: Appearance::default_for(&name),
+        region: Some(target.region.clone()),
+        logout_url: Some(target.urls.logout().into()),
+        appearance: look(&crate::settings::Loaded::load(), &name, &role.account_id),
     })
+}
+
+/// A SAML role's look: the colour rules (on its `saml:ACCOUNT/ROLE` name and account), else
+/// the default.
+fn look(settings: &crate::settings::Loaded, name: &str, account_id: &str) -> Appearance {
+    let subject = crate::settings::Subject {
+        name,
+        account_id: Some(account_id),
+        account_name: None,
+        tags: &[],
+    };
+    settings
+        .rules
+        .appearance(&subject, crate::settings::Look::default())
 }

@@ -3,13 +3,14 @@
 //! field names and time format botocore writes (`SSOTokenLoader`, `_sso_json_dumps`).
 //! Sharing it means one login serves the AWS CLI and roleport, in either direction.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
+
+use crate::store::fsio;
 
 /// One cached token, exactly as the AWS CLI writes it (unknown fields are kept on rewrite).
 #[derive(Clone, Serialize, Deserialize)]
@@ -117,29 +118,24 @@ pub fn read(path: &Path) -> Result<Option<CachedToken>, String> {
     }
 }
 
-/// Writes a token file (mode 0600, replaced atomically), creating the directory.
+/// Writes a token file (mode 0600, replaced atomically), creating the directory (0700).
+///
+/// Two hosts (two browsers) refreshing at once each write a whole token through a temp file
+/// of their own, so the file is always one of them, never a mix: the AWS CLI takes no lock
+/// either, and either token is valid.
 pub fn write(path: &Path, token: &CachedToken) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
     let parent = path
         .parent()
         .ok_or_else(|| "no cache directory".to_owned())?;
-    std::fs::create_dir_all(parent).map_err(fail)?;
-    let tmp = parent.join(format!(
-        ".{}.roleport-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(fail)?;
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(parent)
+        .map_err(|e| format!("{}: {e}", parent.display()))?;
     let text = serde_json::to_vec(token).map_err(|e| e.to_string())?;
-    file.write_all(&text).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    fsio::write_atomic(path, &text).map_err(|e| e.to_string())
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, as botocore's `_serialize_utc_timestamp` writes times.
@@ -183,6 +179,56 @@ mod tests {
             key(None, "https://d-1234567890.awsapps.com/start"),
             "7487b5b67d5fa1132cf33fa93ae51ef38cc37752"
         );
+    }
+
+    #[test]
+    fn hosts_refreshing_at_once_leave_one_whole_token_and_no_temp_file() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = home.path().join(".aws/sso/cache/x.json");
+        let token = |n: usize| CachedToken {
+            start_url: Some("https://s".into()),
+            region: Some("eu-west-1".into()),
+            access_token: format!("at-{n}-{}", "a".repeat(4000)),
+            expires_at: "2030-01-01T00:00:00Z".into(),
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            refresh_token: Some(format!("rt-{n}")),
+            other: serde_json::Map::new(),
+        };
+        std::thread::scope(|s| {
+            for n in 0..8 {
+                let (path, token) = (&path, &token);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write(path, &token(n)).expect("write");
+                    }
+                });
+            }
+        });
+        let kept = read(&path).expect("a token file").expect("present");
+        let n: usize = kept
+            .refresh_token
+            .as_deref()
+            .and_then(|r| r.strip_prefix("rt-"))
+            .and_then(|n| n.parse().ok())
+            .expect("one writer's token");
+        assert_eq!(kept.access_token, token(n).access_token, "whole, not mixed");
+        let dir = path.parent().expect("dir");
+        let names: Vec<_> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["x.json"], "no temp file left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(dir), 0o700);
+            assert_eq!(mode(&home.path().join(".aws/sso")), 0o700);
+        }
     }
 
     #[test]

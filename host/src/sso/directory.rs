@@ -118,8 +118,11 @@ impl Directory {
 
     /// Writes the directory (0600, atomic, under the store's lock).
     pub fn save(&self) -> Result<(), HostError> {
-        let dir = folder()?;
-        let _lock = fsio::DirLock::acquire(&dir)?;
+        self.save_in(&folder()?)
+    }
+
+    fn save_in(&self, dir: &Path) -> Result<(), HostError> {
+        let _lock = fsio::DirLock::acquire(dir)?;
         let target = Target {
             name: self.login.clone(),
             session: self.session.clone(),
@@ -132,7 +135,7 @@ impl Directory {
             name: self.login.clone(),
             detail: e.to_string(),
         })?;
-        fsio::write_atomic(&file_for(&dir, &target), &json)?;
+        fsio::write_atomic(&file_for(dir, &target), &json)?;
         Ok(())
     }
 
@@ -233,6 +236,39 @@ mod tests {
             region: "eu-west-1".into(),
             synced_at: 1,
             accounts,
+        }
+    }
+
+    #[test]
+    fn syncs_saving_at_once_leave_whole_files_for_every_login() {
+        // Two browsers syncing the same login, and others syncing their own, at once.
+        let store = tempfile::tempdir().expect("tempdir");
+        let dir = store.path().join(DIR);
+        std::thread::scope(|s| {
+            for n in 0..8 {
+                let dir = &dir;
+                s.spawn(move || {
+                    let mut d = directory(vec![account(&format!("{n}"), "a", &["R"])]);
+                    if n % 2 == 1 {
+                        d.login = format!("corp{n}");
+                        d.session = Some(format!("corp{n}"));
+                    }
+                    for _ in 0..10 {
+                        d.save_in(dir).expect("save");
+                    }
+                });
+            }
+        });
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        assert_eq!(files.len(), 5, "`corp` and four others: {files:?}");
+        for file in &files {
+            let d = read(file).expect("whole JSON").expect("a directory");
+            assert_eq!(d.accounts.len(), 1, "one writer's, not a mix");
         }
     }
 

@@ -35,8 +35,16 @@ pub struct Written {
     pub skipped: Vec<String>,
 }
 
-/// Writes `directory`'s roles into the config file at `path` (created if missing).
+/// Writes `directory`'s roles into the config file at `path` (created if missing), under
+/// the lock `Directory::save` takes: two syncs of different logins at once (two browsers, or
+/// a browser and a terminal) each keep the other's block.
 pub fn write(path: &Path, directory: &Directory) -> Result<Written, HostError> {
+    write_under(&super::directory::folder()?, path, directory)
+}
+
+/// [`write`], holding the lock of `lock_dir` while it reads, merges and replaces the file.
+fn write_under(lock_dir: &Path, path: &Path, directory: &Directory) -> Result<Written, HostError> {
+    let _lock = fsio::DirLock::acquire(lock_dir)?;
     let existing = match fsio::read_optional(path)? {
         Some(bytes) => String::from_utf8(bytes).map_err(|_| HostError::InvalidRequest {
             message: format!("{} is not UTF-8 text", path.display()),
@@ -203,6 +211,42 @@ mod tests {
         assert!(again.contains("[profile dev/Developer]\n"));
         // Idempotent.
         assert_eq!(merge(&again, &second).0, again);
+    }
+
+    #[test]
+    fn syncs_of_different_logins_at_once_keep_every_block() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = home.path().join(".aws/config");
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, HAND_WRITTEN).expect("write");
+        let lock_dir = home.path().join("store/sso-directory");
+        let logins = 6;
+        std::thread::scope(|s| {
+            for n in 0..logins {
+                let (path, lock_dir) = (&path, &lock_dir);
+                s.spawn(move || {
+                    let mut dir = corp(&[("111111111111", "prod", &["ReadOnly"])]);
+                    dir.login = format!("corp{n}");
+                    dir.session = Some(format!("corp{n}"));
+                    dir.accounts[0].name = format!("acct{n}");
+                    write_under(lock_dir, path, &dir).expect("write");
+                });
+            }
+        });
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with(HAND_WRITTEN), "{text}");
+        for n in 0..logins {
+            assert_eq!(
+                text.matches(&format!("# BEGIN roleport sso sync: corp{n} "))
+                    .count(),
+                1,
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("[profile acct{n}/ReadOnly]\n")),
+                "{text}"
+            );
+        }
     }
 
     #[test]

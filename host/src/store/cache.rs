@@ -317,6 +317,46 @@ mod tests {
     }
 
     #[test]
+    fn two_hosts_writing_sessions_at_once_lose_none_and_leave_a_file_that_opens() {
+        // Each thread opens the cache as another host (another browser) would, with its own
+        // derived key, and writes its own sessions: every write is a read-change-replace
+        // under the store's lock, so none overwrites another's.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let until = SystemTime::now() + Duration::from_secs(3600);
+        let (writers, each) = (4, 3);
+        std::thread::scope(|s| {
+            for w in 0..writers {
+                let dir = dir.path();
+                s.spawn(move || {
+                    let cache = file_cache(dir, "shared cache passphrase");
+                    for i in 0..each {
+                        let value = format!("session {w}-{i}");
+                        cache
+                            .put(&format!("mfa:{w}-{i}"), value.as_bytes(), until)
+                            .expect("put");
+                    }
+                });
+            }
+        });
+        let cache = file_cache(dir.path(), "shared cache passphrase");
+        for w in 0..writers {
+            for i in 0..each {
+                let value = cache
+                    .get(&format!("mfa:{w}-{i}"))
+                    .expect("the file opens")
+                    .expect("no session lost");
+                assert_eq!(&value[..], format!("session {w}-{i}").as_bytes());
+            }
+        }
+        let temps: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("read_dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(temps.is_empty(), "{temps:?}");
+    }
+
+    #[test]
     fn expired_entries_are_never_returned_and_dropped_at_the_next_write() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = file_cache(dir.path(), "cache passphrase");

@@ -179,6 +179,55 @@ impl Emulator {
             .collect()
     }
 
+    /// The access key IDs that signed the requests moto received (the `Credential=` of each
+    /// SigV4 `Authorization` header): proof of which keys really reached AWS.
+    pub fn recorded_signing_keys(&self) -> Vec<String> {
+        let (_, _, body) = ureq_get(
+            &format!("{}/moto-api/recorder/download-recording", self.get("moto")),
+            None,
+        );
+        body.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|e| {
+                let headers = e["headers"].as_object()?;
+                let auth = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?
+                    .1
+                    .as_str()?;
+                let credential = auth.split("Credential=").nth(1)?;
+                Some(credential.split('/').next()?.to_owned())
+            })
+            .collect()
+    }
+
+    /// A Cognito user pool admin call on moto (JSON protocol; moto checks no signature).
+    pub fn cognito_admin(&self, operation: &str, body: &Value) {
+        use std::io::{Read, Write};
+        let url = url::Url::parse(&self.get("moto")).expect("moto url");
+        let addr = format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().expect("port")
+        );
+        let body = body.to_string();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+             X-Amz-Target: AWSCognitoIdentityProviderService.{operation}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=admin/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("read");
+        assert!(
+            reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
+            "{reply}"
+        );
+    }
+
     /// Every secret moto issued (keys, secrets, session tokens), for canary checks.
     pub fn issued_secrets(&self) -> Vec<String> {
         let (_, _, body) = ureq_get(
@@ -282,7 +331,7 @@ impl Drop for Emulator {
 }
 
 /// A minimal HTTP/1.1 GET (no redirects) so the tests need no HTTP client of their own.
-fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+pub fn ureq_get(url: &str, cookie: Option<&str>) -> (u16, Vec<(String, String)>, String) {
     http("GET", url, cookie)
 }
 
