@@ -151,33 +151,6 @@ fn srp_sign_in_opens_the_identity_pools_role_in_its_account() {
     assert!(!stderr.contains(&aws.cognito("password")), "{stderr}");
 }
 
-/// A Cognito user pool admin call on moto (JSON protocol, unsigned: moto checks no auth).
-fn admin_call(aws: &Emulator, operation: &str, body: &Value) {
-    use std::io::Read;
-    let url = url::Url::parse(&aws.get("moto")).expect("moto url");
-    let addr = format!(
-        "{}:{}",
-        url.host_str().expect("host"),
-        url.port().expect("port")
-    );
-    let body = body.to_string();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: AWSCognitoIdentityProviderService.{operation}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=admin/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).expect("read");
-    assert!(
-        reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
-        "{reply}"
-    );
-}
-
 /// The `AuthFlow` of every InitiateAuth, in order.
 fn auth_flows(aws: &Emulator) -> Vec<String> {
     aws.recorded_targets()
@@ -208,8 +181,7 @@ fn an_id_token_near_expiry_is_renewed_with_the_refresh_token_and_a_revoked_one_s
     assert_eq!(auth_flows(&aws), ["USER_SRP_AUTH", "REFRESH_TOKEN_AUTH"]);
 
     // Signed out everywhere: the refresh token is refused, and the stored password signs in.
-    admin_call(
-        &aws,
+    aws.cognito_admin(
         "AdminUserGlobalSignOut",
         &json!({"UserPoolId": aws.cognito("user_pool_id"), "Username": aws.cognito("username")}),
     );
