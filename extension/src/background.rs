@@ -259,6 +259,17 @@ async fn open(
         s => (s, None),
     };
     if let Some(live) = live {
+        // The look of the list the popup drew (the options page clears it when rules change).
+        let look = LAST_LIST.with(|l| {
+            (l.borrow().as_ref())
+                .and_then(|list| list.profiles.iter().find(|p| p.name == profile))
+                .map(|p| p.appearance.clone())
+        });
+        if let Some(look) = look {
+            if let Err(e) = tabs::recolour(&profile, &live.place, look).await {
+                log::info(&format!("could not recolour {profile}: {}", e.message));
+            }
+        }
         let done = match actions::when_open().await {
             WhenOpen::Focus => actions::focus(&live).await,
             WhenOpen::NewTab => actions::new_tab(&live, active).await,

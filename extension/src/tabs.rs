@@ -125,6 +125,39 @@ async fn open_in_group(
     })
 }
 
+/// Gives the container / tab group a live session already has the profile's current look: a
+/// click that reuses the session (focus, another tab) asks the host nothing, so a colour rule
+/// changed since the sign-in is applied here instead.
+pub async fn recolour(profile: &str, place: &Place, look: Appearance) -> Result<(), ProtocolError> {
+    let api = api();
+    match place {
+        Place::Container(_) => {
+            let Some(identities) = api.contextual_identities() else {
+                return Ok(());
+            };
+            let query = to_js(&serde_json::json!({ "name": profile }));
+            let found = call(identities.query(&query))
+                .await
+                .map_err(refused("find the container"))?;
+            let found: Vec<Container> = from_js(&found, "the container list")?;
+            if let ContainerPlan::Update(id, details) = ContainerPlan::decide(profile, &found, look)
+            {
+                call(identities.update(&id, &to_js(&details)))
+                    .await
+                    .map_err(refused("recolour the container"))?;
+            }
+        }
+        Place::Group(group_id) => {
+            if let Some(groups) = api.tab_groups() {
+                call(groups.update(*group_id as f64, &to_js(&GroupLook::of(profile, look))))
+                    .await
+                    .map_err(refused("colour the tab group"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn create_tab(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
     #[derive(Deserialize)]
     struct Created {
