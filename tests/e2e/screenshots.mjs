@@ -21,8 +21,13 @@ try {
   aws.stop();
 }
 
+// A colour rule labels the production profiles, and prod is signed in, so the pictures show
+// the label badges and the Signed in list with its countdown.
 function setup() {
   const home = makeHome(aws);
+  mkdirSync(join(home, '.config', 'roleport'), { recursive: true });
+  writeFileSync(join(home, '.config', 'roleport', 'config.toml'),
+    '[[rules]]\nname = "prod*"\ncolor = "red"\nlabel = "PROD"\n');
   return { home, env: browserEnv(aws, home) };
 }
 
@@ -32,7 +37,7 @@ async function chromiumShot(theme) {
   roleport(['host', 'install', '--browser', 'chromium', '--user-data-dir', udd], env);
   const context = await chromium.launchPersistentContext(udd, {
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', headless: true, env,
-    colorScheme: theme, viewport: { width: 360, height: 420 },
+    colorScheme: theme, viewport: { width: 360, height: 520 },
     args: [`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`, '--no-sandbox',
       '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -40,7 +45,11 @@ async function chromiumShot(theme) {
   await page.goto(`chrome-extension://${CHROMIUM_ID}/popup.html`);
   await page.locator('[data-profile="prod"]').waitFor();
   await page.locator('[data-star="prod"]').click();
+  await page.locator('[data-profile="prod"]').click();
+  await page.locator('[data-live-session="prod"]').waitFor({ timeout: 15000 });
+  await page.bringToFront();
   await page.locator('input[type=search]').fill('pr');
+  await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, `popup-chromium-${theme}.png`) });
   await context.close();
 }
@@ -51,7 +60,7 @@ async function firefoxShot(theme) {
   const uuid = '6a1c3f0e-2b4d-4e8a-9c1f-0d5e7b3a9f21';
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
-    .addArguments('-headless', '--width=360', '--height=420')
+    .addArguments('-headless', '--width=360', '--height=520')
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: uuid }))
     // 0: dark, 1: light — what prefers-color-scheme reports to pages.
     .setPreference('layout.css.prefers-color-scheme.content-override', theme === 'dark' ? 0 : 1);
@@ -62,7 +71,11 @@ async function firefoxShot(theme) {
     await driver.installAddon(EXTENSION_DIR, true);
     await driver.get(`moz-extension://${uuid}/popup.html`);
     await driver.wait(until.elementLocated(By.css('[data-profile="prod"]')), 15000);
+    const popup = await driver.getWindowHandle();
     await driver.findElement(By.css('[data-star="prod"]')).click();
+    await driver.findElement(By.css('[data-profile="prod"]')).click();
+    await driver.wait(until.elementLocated(By.css('[data-live-session="prod"]')), 15000);
+    await driver.switchTo().window(popup);
     await driver.findElement(By.css('input[type=search]')).sendKeys('pr');
     await new Promise((r) => setTimeout(r, 300));
     writeFileSync(join(out, `popup-firefox-${theme}.png`), await driver.takeScreenshot(), 'base64');
