@@ -27,6 +27,10 @@ const APT_PACKAGES: &[&str] = &[
     "libdbus-1-dev",
     // `cargo xtask bench`: instruction counts per request (callgrind).
     "valgrind",
+    // The TLS front's throwaway CA (tests/aws/emu_tls.py) and the peers' private network
+    // namespace (`ip link set lo up`): present on most machines, not on a minimal one.
+    "openssl",
+    "iproute2",
 ];
 
 /// The wasm-bindgen CLI must match the `wasm-bindgen` crate pinned in extension/Cargo.toml.
