@@ -12,13 +12,15 @@ pub struct Haystack {
 }
 
 impl Haystack {
-    /// The fields of `profile`: name, account id, account name, role, tags.
+    /// The fields of `profile`: name, account id, account name, role, its label (`PROD`, from
+    /// a colour rule or `roleport_label`), tags.
     pub fn of(profile: &ProfileSummary) -> Haystack {
         let fields = [
             (Some(profile.name.as_str()), 3),
             (profile.account_id.as_deref(), 1),
             (profile.account_name.as_deref(), 2),
             (profile.role.as_deref(), 2),
+            (profile.appearance.label.as_deref(), 1),
         ]
         .into_iter()
         .chain(profile.tags.iter().map(|t| (Some(t.as_str()), 1)))
@@ -141,6 +143,15 @@ mod tests {
         assert!(rank(&tagged, "env=prod").is_some());
         let named = p("prod", "555555555555", "Admin");
         assert!(rank(&named, "prod") > rank(&tagged, "prod"));
+    }
+
+    #[test]
+    fn a_label_is_searched_too_but_ranks_below_the_name() {
+        let mut labelled = p("payments", "666666666666", "Admin");
+        labelled.appearance.label = Some("PROD".into());
+        assert!(rank(&labelled, "prod").is_some());
+        assert!(rank(&p("payments-dev", "7", "Admin"), "prod").is_none());
+        assert!(rank(&p("prod", "8", "Admin"), "prod") > rank(&labelled, "prod"));
     }
 
     #[test]
