@@ -158,7 +158,8 @@ pub async fn recolour(profile: &str, place: &Place, look: Appearance) -> Result<
     Ok(())
 }
 
-async fn create_tab(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
+/// Opens a tab as `tab` says; its id.
+pub(crate) async fn create_tab(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
     #[derive(Deserialize)]
     struct Created {
         id: i64,

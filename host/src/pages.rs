@@ -34,7 +34,8 @@ pub fn page(list: ProfileList, ask: &ListProfiles) -> ProfilePage {
         end += 1;
     }
     let next = (end < all.len()).then_some(end as u64);
-    let profiles = all.into_iter().skip(start).take(end - start).collect();
+    let mut all = all;
+    let profiles = all.drain(start..end).collect();
     ProfilePage {
         list: ProfileList {
             profiles,

@@ -163,7 +163,7 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
     }
     let tab = match &session.place {
         Place::Container(store) => {
-            create(
+            crate::tabs::create_tab(
                 &api,
                 &NewTab {
                     url: &url,
@@ -180,7 +180,7 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
             } else {
                 url.as_str()
             };
-            let tab = create(
+            let tab = crate::tabs::create_tab(
                 &api,
                 &NewTab {
                     url: first,
@@ -208,17 +208,6 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
         tab,
         "Already signed in: opened another tab of its session.",
     ))
-}
-
-async fn create(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
-    #[derive(Deserialize)]
-    struct Created {
-        id: i64,
-    }
-    let created = call(api.tabs().create(&to_js(tab)))
-        .await
-        .map_err(refused("open the tab"))?;
-    Ok(from_js::<Created>(&created, "the new tab")?.id)
 }
 
 async fn navigate(tab: i64, url: &str, active: bool) -> Result<(), JsValue> {
