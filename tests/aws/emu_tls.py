@@ -16,6 +16,7 @@ CA (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, AWS_CA_BUNDLE, CURL_CA_BUNDLE).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -23,7 +24,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 
 log = logging.getLogger("awsemu.tls")
 
@@ -88,7 +88,12 @@ def backend_for(server_name: str | None) -> str | None:
 
 
 class TlsFront:
-    """Accepts TLS on `address`, relays each connection to the port of its backend."""
+    """Accepts TLS on `address`, relays each connection to the port of its backend.
+
+    One asyncio loop owns every socket. (A thread per direction did not: one direction's
+    close raced the other's recv or write, and after the descriptor was reused by the next
+    accepted connection, that late write landed in a stranger's handshake, which failed with
+    `UNEXPECTED_MESSAGE` in one connection of ten.)"""
 
     def __init__(self, cert: str, key: str, ports: dict[str, int], address=("127.0.0.1", 443)):
         self.ports = ports
@@ -98,70 +103,69 @@ class TlsFront:
         self.names: dict[int, str | None] = {}
         self.sock = socket.create_server(address, reuse_port=False)
         self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(
+            lambda _loop, ctx: log.info("TLS front: %s", ctx.get("exception") or ctx["message"])
+        )
+        self._stopped: asyncio.Future | None = None
 
-    def _sni(self, tls_sock, server_name, _context) -> None:
-        self.names[id(tls_sock)] = server_name
+    def _sni(self, ssl_object, server_name, _context) -> None:
+        self.names[id(ssl_object)] = server_name
 
     def serve_forever(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                raw, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._serve_forever())
+
+    async def _serve_forever(self) -> None:
+        self._stopped = self.loop.create_future()
+        server = await asyncio.start_server(
+            self._serve, sock=self.sock, ssl=self.context, ssl_handshake_timeout=10
+        )
+        async with server:
+            await self._stopped
 
     def shutdown(self) -> None:
-        self._stop.set()
-        self.sock.close()
+        def stop() -> None:
+            if self._stopped is not None and not self._stopped.done():
+                self._stopped.set_result(None)
 
-    def _serve(self, raw: socket.socket) -> None:
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            tls = self.context.wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError) as err:
-            log.info("TLS handshake failed: %s", err)
-            raw.close()
-            return
-        name = self.names.pop(id(tls), None)
+        self.loop.call_soon_threadsafe(stop)
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        name = self.names.pop(id(client_w.get_extra_info("ssl_object")), None)
         backend = backend_for(name)
         if backend is None:
             log.warning("refusing TLS connection for unknown name %r", name)
-            tls.close()
+            client_w.close()
             return
         try:
-            upstream = socket.create_connection(("127.0.0.1", self.ports[backend]))
+            upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.ports[backend])
         except OSError as err:
             log.warning("backend %s unreachable: %s", backend, err)
-            tls.close()
+            client_w.close()
             return
-        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=_pump, args=(upstream, tls), daemon=True).start()
-        _pump(tls, upstream)
+        for w in (client_w, upstream_w):
+            w.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Either side's end (or error) ends the connection: both are closed, which wakes the
+        # other direction's read.
+        pumps = [
+            asyncio.ensure_future(_pump(client_r, upstream_w)),
+            asyncio.ensure_future(_pump(upstream_r, client_w)),
+        ]
+        await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        for w in (client_w, upstream_w):
+            w.close()
+        await asyncio.gather(*pumps, return_exceptions=True)
 
 
-def _pump(src: socket.socket, dst: socket.socket) -> None:
-    """Copies src to dst until either side closes, then closes both."""
+async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    """Copies src to dst until src ends or either side fails."""
     try:
-        while True:
-            chunk = src.recv(65536)
-            if not chunk:
-                break
-            dst.sendall(chunk)
-    except OSError:
+        while chunk := await src.read(65536):
+            dst.write(chunk)
+            await dst.drain()
+    except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
         pass
-    finally:
-        # shutdown, not only close: it wakes the other direction's thread blocked in recv
-        # on the same socket, and sends the FIN the client waits for.
-        for s in (src, dst):
-            for end in (lambda: s.shutdown(socket.SHUT_RDWR), s.close):
-                try:
-                    end()
-                except OSError:
-                    pass
 
 
 if __name__ == "__main__":
