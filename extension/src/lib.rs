@@ -24,6 +24,11 @@
 //!   [`sessions`] (the registry in `storage.session`, following tabs; focus, another tab,
 //!   renew, sign out, the expired mark).
 //!
+//! Each page loads only its own entry points: the build compiles this crate once per page with
+//! one feature (`background`, `popup`, `options`, `saml`), so every module holds only the code
+//! its entry points reach (the popup's is a third of the whole). Native builds and tests take
+//! them all (the default).
+//!
 //! Architecture Invariant: nothing here ever holds an AWS credential. The only secrets that
 //! pass through are the one-time sign-in URL, which is handed to `tabs.create` (or, with
 //! Chromium isolation, `tabs.update`), and an identity provider's SAML response, which is
@@ -52,6 +57,7 @@ use wasm_bindgen::prelude::*;
 
 /// `runtime.onMessage` in the background: answers one popup request.
 /// Resolves to `{ok: …}` or `{err: {code, message, hint}}`.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
     background::on_message(message, sender).await
@@ -59,6 +65,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
 
 /// `runtime.onStartup` / `runtime.onInstalled` in the background: opens the host port early,
 /// so the terminal → browser path works before the first click.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub fn on_startup() {
     background::on_startup();
@@ -66,6 +73,7 @@ pub fn on_startup() {
 
 /// `webRequest.onBeforeRequest` on AWS's SAML sign-in endpoints: an identity provider's
 /// SAML response goes to the host, and the role chooser (`saml.html`) opens.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_saml_post(details: JsValue) {
     saml::flow::on_post(details).await;
@@ -73,6 +81,7 @@ pub async fn on_saml_post(details: JsValue) {
 
 /// `webRequest.onHeadersReceived` on the isolated domains (Chromium): the response's
 /// `Set-Cookie` lines go to its tab's cookie jar ([`isolation`]).
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_isolation_headers(details: JsValue) {
     isolation::on_headers(details).await;
@@ -80,18 +89,21 @@ pub async fn on_isolation_headers(details: JsValue) {
 
 /// `webNavigation.onCreatedNavigationTarget` (Chromium): a tab opened from an isolated tab
 /// joins its opener's cookie jar.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_isolation_new_tab(details: JsValue) {
     isolation::on_new_tab(details).await;
 }
 
 /// `tabs.onRemoved` (Chromium): the tab leaves its cookie jar.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_isolation_tab_removed(tab_id: f64) {
     isolation::on_tab_removed(tab_id as i64).await;
 }
 
 /// `tabs.onRemoved` (both browsers): the tab leaves its console session.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_session_tab_removed(tab_id: f64) {
     sessions::on_tab_removed(tab_id as i64).await;
@@ -99,30 +111,35 @@ pub async fn on_session_tab_removed(tab_id: f64) {
 
 /// `webNavigation.onCreatedNavigationTarget` (both browsers): a tab opened from a console
 /// tab joins its session.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_session_new_tab(details: JsValue) {
     sessions::on_new_tab(details).await;
 }
 
 /// `storage.onChanged` of the session registry's key in `storage.session`: the new value.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub async fn on_sessions_stored(value: JsValue) {
     sessions::on_stored(value).await;
 }
 
 /// Entry point of `saml.html`, the SAML role chooser.
+#[cfg(feature = "saml")]
 #[wasm_bindgen]
 pub fn saml_main() -> Result<(), JsValue> {
     saml::page::start()
 }
 
 /// Entry point of `options.html`, the settings page (colour rules, defaults).
+#[cfg(feature = "options")]
 #[wasm_bindgen]
 pub fn options_main() -> Result<(), JsValue> {
     options::page::start()
 }
 
 /// Entry point of `popup.html`.
+#[cfg(feature = "popup")]
 #[wasm_bindgen]
 pub fn popup_main() -> Result<(), JsValue> {
     popup::app::start()

@@ -1,15 +1,15 @@
-// roleport background loader: forwards browser events to the Rust background (roleport.wasm).
+// roleport background loader: forwards browser events to the Rust background (roleport_background_bg.wasm).
 // Listeners are registered synchronously at the top level so the event that wakes the
 // background is never lost; each handler waits for the wasm module, then calls into Rust.
 // No top-level await: it kills the Chromium service worker at registration.
 import init, {
   on_message, on_startup, on_saml_post, on_isolation_headers, on_isolation_new_tab, on_isolation_tab_removed,
   on_session_tab_removed, on_session_new_tab, on_sessions_stored,
-} from './roleport.js';
+} from './roleport_background.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 let ready = null;
-const wasm = () => (ready ??= init({ module_or_path: new URL('roleport_bg.wasm', import.meta.url) }));
+const wasm = () => (ready ??= init({ module_or_path: new URL('roleport_background_bg.wasm', import.meta.url) }));
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   wasm()

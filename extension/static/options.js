@@ -1,7 +1,7 @@
-// roleport options page loader: everything else happens in Rust (roleport.wasm).
-import init, { options_main } from './roleport.js';
+// roleport options page loader: everything else happens in Rust (roleport_options_bg.wasm).
+import init, { options_main } from './roleport_options.js';
 
-init({ module_or_path: new URL('roleport_bg.wasm', import.meta.url) })
+init({ module_or_path: new URL('roleport_options_bg.wasm', import.meta.url) })
   .then(() => options_main())
   .catch((e) => {
     console.error('roleport: the options page failed to start', e?.message ?? e);

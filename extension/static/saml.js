@@ -1,7 +1,7 @@
-// roleport SAML role chooser loader: everything else happens in Rust (roleport.wasm).
-import init, { saml_main } from './roleport.js';
+// roleport SAML role chooser loader: everything else happens in Rust (roleport_saml_bg.wasm).
+import init, { saml_main } from './roleport_saml.js';
 
-init({ module_or_path: new URL('roleport_bg.wasm', import.meta.url) })
+init({ module_or_path: new URL('roleport_saml_bg.wasm', import.meta.url) })
   .then(() => saml_main())
   .catch((e) => {
     console.error('roleport: the role chooser failed to start', e?.message ?? e);

@@ -42,25 +42,27 @@ pub fn run(options: Options) -> Result<()> {
             "roleport",
         ]))?;
     }
-    let wasm = wasm::build()?;
-    let dir = dist::assemble(&wasm)?;
-
-    let [raw, bound, _] = wasm.sizes;
-    let (opt, opt_gz) = sh::sizes(&dir.join(format!("{}_bg.wasm", wasm::OUT_NAME)))?;
-    let (glue, glue_gz) = sh::sizes(&dir.join(format!("{}.js", wasm::OUT_NAME)))?;
-    let gz = |n: Option<u64>| {
-        n.map(|n| format!(" ({} gzipped)", sh::human(n)))
-            .unwrap_or_default()
-    };
-    println!(
-        "sizes: wasm {} from cargo → {} after wasm-bindgen → {} after wasm-opt{}; JS glue {}{}",
-        sh::human(raw),
-        sh::human(bound),
-        sh::human(opt),
-        gz(opt_gz),
-        sh::human(glue),
-        gz(glue_gz),
-    );
+    let modules = wasm::build()?;
+    let dir = dist::assemble(&modules)?;
+    for built in &modules {
+        let [raw, bound, _] = built.sizes;
+        let (opt, opt_gz) = sh::sizes(&dir.join(built.module_name()))?;
+        let (glue, glue_gz) = sh::sizes(&dir.join(built.glue_name()))?;
+        let gz = |n: Option<u64>| {
+            n.map(|n| format!(" ({} gzipped)", sh::human(n)))
+                .unwrap_or_default()
+        };
+        println!(
+            "sizes of {}: wasm {} from cargo → {} after wasm-bindgen → {} after wasm-opt{}; JS glue {}{}",
+            built.name,
+            sh::human(raw),
+            sh::human(bound),
+            sh::human(opt),
+            gz(opt_gz),
+            sh::human(glue),
+            gz(glue_gz),
+        );
+    }
     let host_note = if options.extension_only {
         format!(
             "host not built (--extension-only; last build, if any, at {})",

@@ -1,12 +1,13 @@
 //! Assembles the unpacked extension in `dist/extension/`: the manifest and icons from
-//! `manifest/`, the pages and loaders from `extension/static/`, and the wasm with its glue.
+//! `manifest/`, the pages and loaders from `extension/static/`, and each wasm module with its
+//! glue.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::sh;
-use crate::wasm::{Wasm, OUT_NAME};
+use crate::wasm::Wasm;
 
 /// Where the unpacked extension goes.
 pub fn extension_dir() -> PathBuf {
@@ -14,7 +15,7 @@ pub fn extension_dir() -> PathBuf {
 }
 
 /// Replaces `dist/extension/` with a fresh copy.
-pub fn assemble(wasm: &Wasm) -> Result<PathBuf> {
+pub fn assemble(modules: &[Wasm]) -> Result<PathBuf> {
     let root = sh::root();
     let dir = extension_dir();
     if dir.exists() {
@@ -40,8 +41,10 @@ pub fn assemble(wasm: &Wasm) -> Result<PathBuf> {
             copy(&path, &dir.join(path.file_name().expect("a file")))?;
         }
     }
-    copy(&wasm.glue, &dir.join(format!("{OUT_NAME}.js")))?;
-    copy(&wasm.module, &dir.join(format!("{OUT_NAME}_bg.wasm")))?;
+    for wasm in modules {
+        copy(&wasm.glue, &dir.join(wasm.glue_name()))?;
+        copy(&wasm.module, &dir.join(wasm.module_name()))?;
+    }
     println!("assembled: {}", sh::rel(&dir));
     Ok(dir)
 }

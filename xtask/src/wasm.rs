@@ -1,5 +1,7 @@
-//! The extension's wasm: compile (rustup's wasm32 std if present, else Debian's rustc-web
-//! with `-Zbuild-std`), then `wasm-bindgen --target web`, then `wasm-opt -Oz`.
+//! The extension's wasm, one module per kind of page ([`MODULES`]): compile (rustup's wasm32
+//! std if present, else Debian's rustc-web with `-Zbuild-std`) with that page's feature only,
+//! then `wasm-bindgen --target web`, then `wasm-opt -Oz`. A page loads only the code its entry
+//! points reach: the popup's module is a third of one module for everything.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,8 +14,12 @@ use crate::sh;
 const TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
 const CRATE: &str = "roleport-extension";
-/// The base name of wasm-bindgen's output: `roleport.js` + `roleport_bg.wasm`.
-pub const OUT_NAME: &str = "roleport";
+
+/// The modules, by the crate feature that selects their entry points (`extension/src/lib.rs`).
+/// Module `popup` is `roleport_popup.js` (wasm-bindgen's glue) + `roleport_popup_bg.wasm`,
+/// which `popup.js` loads; `background` is loaded by `bg.js`, `options` by `options.js`,
+/// `saml` by `saml.js`.
+pub const MODULES: &[&str] = &["background", "popup", "options", "saml"];
 
 /// binaryen 132 from tests/node_modules: Debian's binaryen 108 cannot read wasm-bindgen
 /// 0.2.130 output. The features are the ones wasm-bindgen's output uses.
@@ -27,8 +33,10 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-sign-ext",
 ];
 
-/// What the wasm steps produced, with the sizes along the way.
+/// What the wasm steps produced for one module, with the sizes along the way.
 pub struct Wasm {
+    /// One of [`MODULES`].
+    pub name: &'static str,
     /// wasm-bindgen's JS glue.
     pub glue: PathBuf,
     /// The optimised module.
@@ -37,23 +45,46 @@ pub struct Wasm {
     pub sizes: [u64; 3],
 }
 
-/// Builds the extension's wasm into `target/wasm/`.
-pub fn build() -> Result<Wasm> {
+impl Wasm {
+    /// The glue's file name in the extension: `roleport_popup.js`.
+    pub fn glue_name(&self) -> String {
+        format!("{}.js", out_name(self.name))
+    }
+
+    /// The module's file name in the extension: `roleport_popup_bg.wasm`.
+    pub fn module_name(&self) -> String {
+        format!("{}_bg.wasm", out_name(self.name))
+    }
+}
+
+fn out_name(module: &str) -> String {
+    format!("roleport_{module}")
+}
+
+/// Builds every module into `target/wasm/`.
+pub fn build() -> Result<Vec<Wasm>> {
     let out = sh::target_dir().join("wasm");
-    let raw = compile(&out)?;
-    let bindgen_dir = out.join("bindgen");
-    bindgen(&raw, &bindgen_dir)?;
-    let bound = bindgen_dir.join(format!("{OUT_NAME}_bg.wasm"));
-    let module = out.join(format!("{OUT_NAME}_bg.opt.wasm"));
+    MODULES.iter().map(|name| build_one(&out, name)).collect()
+}
+
+fn build_one(out: &Path, name: &'static str) -> Result<Wasm> {
+    // Each feature's build replaces cargo's one output file: keep a copy per module.
+    let raw = out.join(format!("{name}.wasm"));
+    std::fs::copy(compile(out, name)?, &raw)?;
+    let bindgen_dir = out.join("bindgen").join(name);
+    bindgen(&raw, &bindgen_dir, &out_name(name))?;
+    let bound = bindgen_dir.join(format!("{}_bg.wasm", out_name(name)));
+    let module = out.join(format!("{name}.opt.wasm"));
     optimise(&bound, &module)?;
     Ok(Wasm {
-        glue: bindgen_dir.join(format!("{OUT_NAME}.js")),
+        name,
+        glue: bindgen_dir.join(format!("{}.js", out_name(name))),
         sizes: [len(&raw)?, len(&bound)?, len(&module)?],
         module,
     })
 }
 
-fn compile(out: &Path) -> Result<PathBuf> {
+fn compile(out: &Path, feature: &str) -> Result<PathBuf> {
     let debian = !rustup_has_wasm_std();
     let mut cmd = if debian {
         println!(
@@ -74,6 +105,9 @@ fn compile(out: &Path) -> Result<PathBuf> {
             PROFILE,
             "--target",
             TARGET,
+            "--no-default-features",
+            "--features",
+            feature,
             "--target-dir",
         ])
         .arg(out);
@@ -131,7 +165,7 @@ fn debian_cargo() -> Result<Command> {
     Ok(cmd)
 }
 
-fn bindgen(raw: &Path, out_dir: &Path) -> Result<()> {
+fn bindgen(raw: &Path, out_dir: &Path, out_name: &str) -> Result<()> {
     let program = sh::find_program("wasm-bindgen")
         .context("wasm-bindgen is not installed: run `cargo xtask deps`")?;
     let version = sh::probe(Command::new(&program).arg("--version")).unwrap_or_default();
@@ -155,7 +189,7 @@ fn bindgen(raw: &Path, out_dir: &Path) -> Result<()> {
                 "web",
                 "--no-typescript",
                 "--out-name",
-                OUT_NAME,
+                out_name,
                 "--out-dir",
             ])
             .arg(out_dir)
