@@ -71,32 +71,55 @@ def prepare_environment(tmpdir: str) -> None:
 
 
 def make_caller_identity(endpoint: str):
-    """GetCallerIdentity on moto with arbitrary credentials; None if STS refuses."""
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
+    """GetCallerIdentity on moto with arbitrary credentials; None if STS refuses.
 
-    session = boto3.session.Session()
-    lock = threading.Lock()  # boto3 sessions are not thread-safe for client creation
-    config = Config(user_agent_extra=STUB_USER_AGENT, retries={"max_attempts": 1})
+    Signed with botocore's SigV4 signer and sent with urllib: a boto3 client per credential
+    cost ~8 ms of the emulator's one Python process per getSigninToken (a fixed cost every
+    tool measured against it paid, and one that made N sign-ins at once take N times one).
+    A credential's identity never changes, so a positive answer is kept per credential
+    (expiry is the stub's own check, made before this one)."""
+    import urllib.error
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    ns = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+    known: dict[tuple[str, str, str], dict] = {}
 
     def caller_identity(akid: str, secret: str, token: str) -> dict | None:
-        with lock:
-            client = session.client(
-                "sts",
-                endpoint_url=endpoint,
-                region_name=REGION,
-                aws_access_key_id=akid,
-                aws_secret_access_key=secret,
-                aws_session_token=token,
-                config=config,
-            )
+        if (akid, secret, token) in known:
+            return known[(akid, secret, token)]
+        request = AWSRequest(
+            method="POST",
+            url=endpoint,
+            data=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "User-Agent": STUB_USER_AGENT,
+            },
+        )
+        SigV4Auth(Credentials(akid, secret, token or None), "sts", REGION).add_auth(request)
+        prepared = request.prepare()
         try:
-            answer = client.get_caller_identity()
-        except (ClientError, BotoCoreError) as err:
+            with urllib.request.urlopen(
+                urllib.request.Request(
+                    prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST"
+                ),
+                timeout=10,
+            ) as reply:
+                result = ET.fromstring(reply.read()).find("sts:GetCallerIdentityResult", ns)
+        except (urllib.error.URLError, ET.ParseError, OSError) as err:
             log.info("GetCallerIdentity refused: %s", err)
             return None
-        return {"Account": answer["Account"], "Arn": answer["Arn"]}
+        if result is None:
+            return None
+        who = {k: result.findtext(f"sts:{k}", namespaces=ns) for k in ("Account", "Arn")}
+        known[(akid, secret, token)] = who
+        return who
 
     return caller_identity
 
