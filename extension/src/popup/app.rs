@@ -216,19 +216,14 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
             .collect()
     };
     let markers_before = markers(&app.model.borrow());
-    let before = remembered(&app.model.borrow());
+    let prefs_before = app.model.borrow().prefs.clone();
+    // The Switch Role links change only with a new list: at 5,000 profiles they are worth
+    // deriving once per list, not once per keystroke.
+    let links_before = listed.then(|| offline::from_profiles(&app.model.borrow().profiles));
     let request = app.model.borrow_mut().update(msg);
-    let after = remembered(&app.model.borrow());
     // A tick of the countdowns redraws only the sessions list, unless a session came, went
     // or expired (the rows show that).
     let countdown_only = countdown_only && markers(&app.model.borrow()) == markers_before;
-    if after.0 != before.0 {
-        store(prefs::KEY, &after.0);
-    }
-    // Only a real listing is remembered: an empty one (the host failed) keeps the old links.
-    if after.1 != before.1 && !after.1.is_empty() {
-        store(offline::KEY, &after.1);
-    }
     let drawn = if countdown_only {
         app.view.render_sessions(&app.model.borrow())
     } else {
@@ -246,6 +241,23 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     if listed {
         mark("roleport:interactive");
     }
+    // What the next popup remembers.
+    let model = app.model.borrow();
+    if model.prefs != prefs_before {
+        store(prefs::KEY, &model.prefs);
+    }
+    if let Some(before) = links_before {
+        // Only a real listing is remembered: an empty one (the host failed) keeps the old links.
+        let links = offline::from_profiles(&model.profiles);
+        if links != before && !links.is_empty() {
+            // Encoding thousands of links waits until the list is painted.
+            spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                store(offline::KEY, &links);
+            });
+        }
+    }
+    drop(model);
     if let Some(request) = request {
         send(app.clone(), request);
     }
@@ -261,12 +273,6 @@ fn measure(name: &str, since: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.measure_with_start_mark(name, since);
     }
-}
-
-/// What the popup keeps in `storage.local`: favourites and recents, and the role profiles
-/// for the Switch Role links.
-fn remembered(model: &Model) -> (Prefs, Vec<SwitchRole>) {
-    (model.prefs.clone(), offline::from_profiles(&model.profiles))
 }
 
 /// Reads what earlier popups stored.
