@@ -9,7 +9,8 @@
 //!   [`codec`] (JSON in and out of JS values), [`pending`] (reply correlation),
 //!   [`host_error`] (why the host is unreachable, and the fix), [`trust`] (who may message
 //!   the background), [`placement`] (container vs tab group, create vs recolour),
-//!   [`popup::model`] (the popup's state machine), [`isolation::jar`] and [`isolation::rules`]
+//!   [`popup::model`] (the popup's state machine), [`popup::narrowing`] (a keystroke ranks only
+//!   what can still match), [`isolation::jar`] and [`isolation::rules`]
 //!   (Chromium's per-account cookie jars and the declarativeNetRequest rules they ask for),
 //!   [`popup::sync`] (the SSO sync button's state and words), [`profile_pages`] (the host's
 //!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML

@@ -1,7 +1,7 @@
 //! Wires the popup together: DOM events become [`Msg`]s, each applied to the model in order,
 //! the view redrawn, and any request the model asks for sent to the background.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use roleport_protocol::{ErrorCode, ProtocolError};
@@ -23,6 +23,8 @@ use crate::sessions::registry::{SessionInfo, SessionState};
 struct App {
     model: RefCell<Model>,
     view: View,
+    /// The remembered Switch Role links were asked for (once, when the host is missing).
+    offline_asked: Cell<bool>,
 }
 
 /// Builds the popup in `#app` (or the body) and asks the background for the profiles.
@@ -41,6 +43,7 @@ pub fn start() -> Result<(), JsValue> {
     let app = Rc::new(App {
         model: RefCell::new(model),
         view: View::mount(&document, &root)?,
+        offline_asked: Cell::new(false),
     });
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
@@ -258,6 +261,9 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
         }
     }
     drop(model);
+    if app.model.borrow().host_missing() && !app.offline_asked.replace(true) {
+        load_offline(app.clone());
+    }
     if let Some(request) = request {
         send(app.clone(), request);
     }
@@ -280,6 +286,13 @@ fn load_stored(app: Rc<App>) {
     spawn_local(async move {
         let prefs = stored::<Prefs>(prefs::KEY).await.unwrap_or_default();
         dispatch(&app, Msg::PrefsLoaded(prefs));
+    });
+}
+
+/// Reads the Switch Role links an earlier popup remembered: only once the host is found
+/// missing, since at thousands of profiles decoding them costs every other open its time.
+fn load_offline(app: Rc<App>) {
+    spawn_local(async move {
         let roles = stored::<Vec<SwitchRole>>(offline::KEY)
             .await
             .unwrap_or_default();

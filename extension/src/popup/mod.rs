@@ -14,6 +14,7 @@
 pub mod app;
 pub mod fuzzy;
 pub mod model;
+pub mod narrowing;
 pub mod offline;
 pub mod prefs;
 pub mod session_rows;

@@ -6,6 +6,7 @@ use roleport_protocol::{
 };
 
 use super::fuzzy;
+use super::narrowing::Narrowing;
 use super::offline::SwitchRole;
 use super::prefs::Prefs;
 use super::sync::{self, SyncState};
@@ -46,6 +47,8 @@ pub struct Model {
     pub offline: Vec<SwitchRole>,
     /// Each profile's lowercased search fields, in `profiles` order.
     haystacks: Vec<fuzzy::Haystack>,
+    /// The matches of the filters typed so far (a keystroke ranks only what can still match).
+    narrowing: Narrowing,
     /// Indices into `profiles` of the rows to draw, best first, at most [`ROW_LIMIT`];
     /// recomputed after every message (ranking 5,000 profiles once, not once per use).
     shown: Vec<usize>,
@@ -181,6 +184,7 @@ impl Model {
                 match result {
                     Ok(list) => {
                         self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
+                        self.narrowing.clear();
                         self.profiles = list.profiles;
                         // A broken settings file: the profiles still list, and the alert
                         // says which line.
@@ -192,6 +196,7 @@ impl Model {
                         if e.code == ErrorCode::HostUnavailable {
                             self.profiles.clear();
                             self.haystacks.clear();
+                            self.narrowing.clear();
                         }
                         self.error = Some(e);
                     }
@@ -419,12 +424,17 @@ impl Model {
 
     /// The Switch Role links to offer: only while the host cannot be reached.
     pub fn switch_roles(&self) -> &[SwitchRole] {
-        match &self.error {
-            Some(e) if e.code == ErrorCode::HostUnavailable && self.profiles.is_empty() => {
-                &self.offline
-            }
-            _ => &[],
+        if self.host_missing() {
+            &self.offline
+        } else {
+            &[]
         }
+    }
+
+    /// The host cannot be reached and nothing is listed: the popup offers Switch Role links.
+    pub fn host_missing(&self) -> bool {
+        matches!(&self.error, Some(e) if e.code == ErrorCode::HostUnavailable)
+            && self.profiles.is_empty()
     }
 
     /// Whether any profile uses IAM Identity Center (the sync button is shown then).
@@ -493,16 +503,12 @@ impl Model {
     /// Ranks the profiles for the current filter and keeps the selection on a drawn row.
     fn refresh(&mut self) {
         let words = fuzzy::words(&self.filter);
-        let mut ranked: Vec<(u32, usize)> = self
-            .haystacks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| Some((h.rank(&words)?, i)))
-            .collect();
+        let mut ranked = self.narrowing.matches(&words, &self.haystacks).to_vec();
         // Stable: equal ranks keep the host's order. Favourites lead; with nothing typed,
-        // the recently opened come next.
+        // the recently opened come next. Each key once (a favourite's lookup), not per
+        // comparison.
         let typing = !words.is_empty();
-        ranked.sort_by_key(|&(rank, i)| {
+        ranked.sort_by_cached_key(|&(rank, i)| {
             let (tier, at) = self.prefs.tier(&self.profiles[i].name);
             let tier = if typing { tier.min(1) } else { tier };
             (tier, std::cmp::Reverse(rank), at)

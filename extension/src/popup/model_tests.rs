@@ -480,8 +480,10 @@ fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_link
         profiles: vec![profile("prod", Some("111111111111"), Some("Admin"))],
         settings_error: None,
     })));
+    assert!(!model.host_missing(), "a host that listed is not missing");
     let missing = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
     model.update(Msg::Loaded(Err(missing)));
+    assert!(model.host_missing());
     assert_eq!(model.switch_roles(), remembered.as_slice());
     assert!(
         model.visible().is_empty(),
