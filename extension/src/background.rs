@@ -24,6 +24,7 @@ use crate::codec::{from_js, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::{self, actions, actions::WhenOpen};
 use crate::trust::{self, Sender};
+use crate::turns::Turns;
 use crate::{log, native_port, tabs};
 
 thread_local! {
@@ -33,6 +34,8 @@ thread_local! {
     static LAST_LIST: RefCell<Option<ProfileList>> = const { RefCell::new(None) };
     /// The last `sso_sync_progress` of the sync in progress, for the popup to show.
     static SYNC_PROGRESS: RefCell<Option<SsoSyncProgress>> = const { RefCell::new(None) };
+    /// The profiles being opened ([`open`] takes one turn per profile).
+    static OPENING: RefCell<Turns> = RefCell::new(Turns::default());
 }
 
 /// Answers one `runtime.onMessage` with `{ok: …}` or `{err: …}`.
@@ -252,6 +255,7 @@ async fn open(
     password: Option<String>,
     active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
+    let _turn = Turn::take(&profile).await;
     // A profile already signed in needs no new sign-in; one whose session expired signs in
     // again in the same tabs.
     let (live, expired) = match sessions::lookup(&profile).await {
@@ -314,6 +318,26 @@ async fn open(
     sessions::signed_in(&opened, &tab).await;
     tab.notices = opened.notices;
     Ok(tab)
+}
+
+/// A profile's turn to be opened ([`crate::turns`]), given back when dropped: whatever way
+/// [`open`] ends, the next open of the profile then finds the session this one recorded.
+struct Turn(String);
+
+impl Turn {
+    async fn take(profile: &str) -> Turn {
+        while let Some(wait) = OPENING.with(|o| o.borrow_mut().take(profile)) {
+            // Woken (or the holder vanished): ask again.
+            let _ = wait.await;
+        }
+        Turn(profile.to_owned())
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        OPENING.with(|o| o.borrow_mut().give_back(&self.0));
+    }
 }
 
 /// The popup's `sign_out`.

@@ -15,7 +15,8 @@
 //!   [`popup::sync`] (the SSO sync button's state and words), [`profile_pages`] (the host's
 //!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML
 //!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
-//!   [`options::model`] (the settings page's rule edits).
+//!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
+//!   time).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
@@ -53,6 +54,7 @@ pub mod saml;
 pub mod sessions;
 pub mod tabs;
 pub mod trust;
+pub mod turns;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,7 +1,7 @@
 // Live console sessions in Chromium: the popup's "Signed in" list with countdowns, a click on
 // a signed-in account switching to its tab without a new sign-in, Sign out (the stub sees the
 // logout with that account's cookie), the registry across a service-worker restart, and an
-// expired session marked and renewed in its own tab.
+// expired session marked and renewed in its own tab; a double click signs in once.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +87,28 @@ test('with when_open = new_tab, a second click opens another signed-in tab in th
     assert.equal(tabs[0].groupId, tabs[1].groupId);
     assert.equal(tabs[0].groupId, (await groupOf(b.worker, first)).id);
     assert.equal(openConsoleReplies(b.home), 1, 'signed in by the existing session');
+  } finally {
+    await b.done();
+  }
+});
+
+test('a double click signs in once: the second open waits for the first and finds its session', async () => {
+  const b = await launch();
+  try {
+    // Both requests leave before either is answered, as a double click's do.
+    const replies = await b.popup.evaluate(() => Promise.all([
+      chrome.runtime.sendMessage({ type: 'open', profile: 'prod' }),
+      chrome.runtime.sendMessage({ type: 'open', profile: 'prod' }),
+    ]));
+    const [first, second] = replies.map((r) => r.ok);
+    assert.ok(first && second, JSON.stringify(replies));
+    assert.equal(second.tab_id, first.tab_id, 'the second switched to the first one\'s tab');
+    await chromiumConsoleTab(b.context, '111111111111');
+    const tabs = await tabOf(b, '111111111111');
+    assert.equal(tabs.length, 1, 'one prod tab');
+    const groups = await b.worker.evaluate(() => chrome.tabGroups.query({ title: 'prod' }));
+    assert.equal(groups.length, 1, 'one prod tab group');
+    assert.equal(openConsoleReplies(b.home), 1, 'one sign-in');
   } finally {
     await b.done();
   }
