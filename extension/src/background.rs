@@ -221,7 +221,11 @@ async fn list_profiles(cached: bool) -> Result<ProfileList, ProtocolError> {
             other => return Err(wrong_answer("list_profiles", &other)),
         }
     };
-    LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
+    let changed = LAST_LIST.with(|l| l.borrow().as_ref() != Some(&list));
+    if changed {
+        LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
+        crate::switch_roles::remember(&list.profiles);
+    }
     Ok(list)
 }
 

@@ -16,7 +16,7 @@
 //!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML
 //!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
-//!   time).
+//!   time), [`switch_roles`] (the console's Switch Role links offered without a host).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
@@ -52,6 +52,7 @@ pub mod popup;
 pub mod profile_pages;
 pub mod saml;
 pub mod sessions;
+pub mod switch_roles;
 pub mod tabs;
 pub mod trust;
 pub mod turns;

@@ -11,7 +11,6 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Event, KeyboardEvent};
 
 use super::model::{Model, Msg};
-use super::offline::{self, SwitchRole};
 use super::prefs::{self, Prefs};
 use super::view::View;
 use crate::bindings::{api, call, error_text};
@@ -19,6 +18,7 @@ use crate::codec::{from_js, to_js};
 use crate::log;
 use crate::messages::{PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::registry::{SessionInfo, SessionState};
+use crate::switch_roles::{self, SwitchRole};
 
 struct App {
     model: RefCell<Model>,
@@ -220,9 +220,6 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     };
     let markers_before = markers(&app.model.borrow());
     let prefs_before = app.model.borrow().prefs.clone();
-    // The Switch Role links change only with a new list: at 5,000 profiles they are worth
-    // deriving once per list, not once per keystroke.
-    let links_before = listed.then(|| offline::from_profiles(&app.model.borrow().profiles));
     let request = app.model.borrow_mut().update(msg);
     // A tick of the countdowns redraws only the sessions list, unless a session came, went
     // or expired (the rows show that).
@@ -248,17 +245,6 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
     let model = app.model.borrow();
     if model.prefs != prefs_before {
         store(prefs::KEY, &model.prefs);
-    }
-    if let Some(before) = links_before {
-        // Only a real listing is remembered: an empty one (the host failed) keeps the old links.
-        let links = offline::from_profiles(&model.profiles);
-        if links != before && !links.is_empty() {
-            // Encoding thousands of links waits until the list is painted.
-            spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                store(offline::KEY, &links);
-            });
-        }
     }
     drop(model);
     if app.model.borrow().host_missing() && !app.offline_asked.replace(true) {
@@ -293,7 +279,7 @@ fn load_stored(app: Rc<App>) {
 /// missing, since at thousands of profiles decoding them costs every other open its time.
 fn load_offline(app: Rc<App>) {
     spawn_local(async move {
-        let roles = stored::<Vec<SwitchRole>>(offline::KEY)
+        let roles = stored::<Vec<SwitchRole>>(switch_roles::KEY)
             .await
             .unwrap_or_default();
         dispatch(&app, Msg::OfflineLoaded(roles));

@@ -15,7 +15,6 @@ pub mod app;
 pub mod fuzzy;
 pub mod model;
 pub mod narrowing;
-pub mod offline;
 pub mod prefs;
 pub mod session_rows;
 pub mod sync;

@@ -7,11 +7,11 @@ use roleport_protocol::{
 
 use super::fuzzy;
 use super::narrowing::Narrowing;
-use super::offline::SwitchRole;
 use super::prefs::Prefs;
 use super::sync::{self, SyncState};
 use crate::messages::{OpenOutcome, OpenedTab, PopupRequest};
 use crate::sessions::registry::SessionInfo;
+use crate::switch_roles::SwitchRole;
 
 /// Everything the popup shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

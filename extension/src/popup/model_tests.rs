@@ -464,7 +464,7 @@ fn a_failed_sync_shows_the_hosts_error() {
 #[test]
 fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_links() {
     let (mut model, _) = Model::new();
-    let remembered = vec![super::super::offline::SwitchRole {
+    let remembered = vec![crate::switch_roles::SwitchRole {
         name: "prod".into(),
         account_id: "111111111111".into(),
         role: "Admin".into(),

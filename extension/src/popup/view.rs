@@ -8,8 +8,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 use super::model::{MfaPrompt, Model, PromptKind, SsoPrompt};
 
 mod sessions;
-use super::offline::SwitchRole;
 use super::sync::SyncState;
+use crate::switch_roles::SwitchRole;
 
 /// The popup's long-lived elements.
 pub struct View {

@@ -2,12 +2,18 @@
 //! console's own Switch Role page for each role profile the host listed last time.
 //!
 //! Switching roles needs no credential from roleport: the person is already signed in to a
-//! console, and AWS checks that its identity may assume the role. So the popup keeps, in
+//! console, and AWS checks that its identity may assume the role. So the background keeps, in
 //! `storage.local`, the name, account, role and colour of each role profile (never a
-//! credential, nothing the host did not already show) and turns them into links.
+//! credential, nothing the host did not already show) whenever the host's list changes, and
+//! the popup turns them into links once it finds the host missing. The background, not the
+//! popup, writes them: a popup would encode thousands of links on every open.
 
 use roleport_protocol::{Color, ProfileKind, ProfileSummary};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::bindings::{api, call, error_text};
+use crate::codec::to_js;
 
 /// The storage key.
 pub const KEY: &str = "roleport.switch_roles";
@@ -57,6 +63,26 @@ pub fn from_profiles(profiles: &[ProfileSummary]) -> Vec<SwitchRole> {
             })
         })
         .collect()
+}
+
+/// Remembers the role profiles of the host's new list for a popup without a host (in the
+/// background, after the list went to the popup). An empty one (nothing to switch to) keeps
+/// the links remembered before.
+pub fn remember(profiles: &[ProfileSummary]) {
+    let links = from_profiles(profiles);
+    if links.is_empty() {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let items = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&items, &JsValue::from_str(KEY), &to_js(&links));
+        if let Err(e) = call(api().storage().local().set(&items)).await {
+            crate::log::warn(&format!(
+                "cannot remember the Switch Role links: {}",
+                error_text(&e).unwrap_or_default()
+            ));
+        }
+    });
 }
 
 /// Percent-encodes all but RFC 3986's unreserved characters.
