@@ -218,7 +218,9 @@ fn payload() -> String {
             modules,
             "Built fresh by this run (`cargo xtask build --extension-only`'s steps: one module \
              per kind of page, each compiled with only that page's entry points; the profile \
-             `wasm-release`: opt-level z, fat LTO, one codegen unit, panic=abort), then measured."
+             `wasm-release`: opt-level z, fat LTO, one codegen unit, panic=abort, and \
+             panic=immediate-abort when std is built for it, as with Debian's rustc-web), then \
+             measured."
                 .to_owned(),
         ),
         Err(e) => {
