@@ -13,10 +13,13 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::bindings::{api, call, error_text};
-use crate::codec::to_js;
+use crate::codec;
 
 /// The storage key.
 pub const KEY: &str = "roleport.switch_roles";
+
+/// The storage key of the stored links' [`digest`].
+const DIGEST_KEY: &str = "roleport.switch_roles.digest";
 
 /// AWS's Switch Role page (the `aws` partition: the console the links open).
 const SWITCH_ROLE_PAGE: &str = "https://signin.aws.amazon.com/switchrole";
@@ -67,22 +70,46 @@ pub fn from_profiles(profiles: &[ProfileSummary]) -> Vec<SwitchRole> {
 
 /// Remembers the role profiles of the host's new list for a popup without a host (in the
 /// background, after the list went to the popup). An empty one (nothing to switch to) keeps
-/// the links remembered before.
+/// the links remembered before; links equal to the stored ones are not written again, which
+/// matters because Chromium stops an idle background after 30 s and a new one starts with no
+/// list to compare with.
 pub fn remember(profiles: &[ProfileSummary]) {
     let links = from_profiles(profiles);
     if links.is_empty() {
         return;
     }
+    let text = codec::encode(&links);
+    let digest = digest(&text);
     wasm_bindgen_futures::spawn_local(async move {
+        let local = api().storage().local();
+        let stored = call(local.get(&JsValue::from_str(DIGEST_KEY)))
+            .await
+            .ok()
+            .and_then(|all| js_sys::Reflect::get(&all, &JsValue::from_str(DIGEST_KEY)).ok())
+            .and_then(|d| d.as_string());
+        if stored.as_deref() == Some(digest.as_str()) {
+            return;
+        }
         let items = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&items, &JsValue::from_str(KEY), &to_js(&links));
-        if let Err(e) = call(api().storage().local().set(&items)).await {
+        let links = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+        let _ = js_sys::Reflect::set(&items, &JsValue::from_str(KEY), &links);
+        let _ = js_sys::Reflect::set(&items, &JsValue::from_str(DIGEST_KEY), &digest.into());
+        if let Err(e) = call(local.set(&items)).await {
             crate::log::warn(&format!(
                 "cannot remember the Switch Role links: {}",
                 error_text(&e).unwrap_or_default()
             ));
         }
     });
+}
+
+/// FNV-1a of the links' JSON text: the same in every build and browser (std's hasher
+/// promises neither), and collisions only cost a skipped rewrite of equal-looking links.
+fn digest(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 /// Percent-encodes all but RFC 3986's unreserved characters.
@@ -129,6 +156,25 @@ mod tests {
             .map(|r| r.name)
             .collect();
         assert_eq!(names, ["prod"]);
+    }
+
+    #[test]
+    fn the_digest_tells_changed_links_from_equal_ones() {
+        let prod = [profile(
+            "prod",
+            ProfileKind::AssumeRole,
+            Some("111111111111"),
+        )];
+        let moved = [profile(
+            "prod",
+            ProfileKind::AssumeRole,
+            Some("999999999999"),
+        )];
+        let of = |p: &[ProfileSummary]| digest(&codec::encode(&from_profiles(p)));
+        assert_eq!(of(&prod), of(&prod));
+        assert_ne!(of(&prod), of(&moved));
+        // Fixed across builds: FNV-1a's published value for "a".
+        assert_eq!(digest("a"), "af63dc4c8601ec8c");
     }
 
     #[test]
