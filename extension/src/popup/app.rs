@@ -242,11 +242,9 @@ fn dispatch(app: &Rc<App>, msg: Msg) {
         mark("roleport:interactive");
     }
     // What the next popup remembers.
-    let model = app.model.borrow();
-    if model.prefs != prefs_before {
-        store(prefs::KEY, &model.prefs);
+    if app.model.borrow().prefs != prefs_before {
+        store(prefs::KEY, &app.model.borrow().prefs);
     }
-    drop(model);
     if app.model.borrow().host_missing() && !app.offline_asked.replace(true) {
         load_offline(app.clone());
     }
