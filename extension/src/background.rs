@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
@@ -20,7 +21,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::api;
-use crate::codec::{from_js, to_js};
+use crate::codec::{encode, from_js, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::{self, actions, actions::WhenOpen};
 use crate::trust::{self, Sender};
@@ -31,7 +32,7 @@ thread_local! {
     /// The user code of each profile's `sso_login` in progress, for the popup to show.
     static SSO_CODES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
     /// The host's last answer to `list_profiles`, for the next popup to show at once.
-    static LAST_LIST: RefCell<Option<ProfileList>> = const { RefCell::new(None) };
+    static LAST_LIST: RefCell<Option<Rc<Listed>>> = const { RefCell::new(None) };
     /// The last `sso_sync_progress` of the sync in progress, for the popup to show.
     static SYNC_PROGRESS: RefCell<Option<SsoSyncProgress>> = const { RefCell::new(None) };
     /// The profiles being opened ([`open`] takes one turn per profile).
@@ -61,7 +62,11 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         }
     };
     match request {
-        PopupRequest::ListProfiles { cached } => reply(list_profiles(cached).await),
+        PopupRequest::ListProfiles { cached, text } => match list_profiles(cached).await {
+            Ok(listed) if text => JsValue::from_str(&listed.reply),
+            Ok(listed) => js_sys::JSON::parse(&listed.reply).unwrap_or(JsValue::NULL),
+            Err(e) => reply::<()>(Err(e)),
+        },
         PopupRequest::Open {
             profile,
             mfa_code,
@@ -200,13 +205,19 @@ async fn open_tab(open: OpenTab) {
     }
 }
 
+/// A list of the host's, and the popup's reply holding it as JSON text: encoded once per
+/// list, as every popup open asks for it.
+struct Listed {
+    list: ProfileList,
+    reply: String,
+}
+
 /// The host's profiles; with `cached`, the list it gave last, if any (a popup opens with
 /// that at once, then asks for a fresh one). Names and accounts only: nothing secret is kept.
-async fn list_profiles(cached: bool) -> Result<ProfileList, ProtocolError> {
-    if cached {
-        if let Some(list) = LAST_LIST.with(|l| l.borrow().clone()) {
-            return Ok(list);
-        }
+async fn list_profiles(cached: bool) -> Result<Rc<Listed>, ProtocolError> {
+    let last = LAST_LIST.with(|l| l.borrow().clone());
+    if let Some(listed) = last.as_ref().filter(|_| cached) {
+        return Ok(listed.clone());
     }
     // In pages: a large organisation's list is over the browser's 1 MiB per message.
     let mut pages = crate::profile_pages::Pages::default();
@@ -221,12 +232,14 @@ async fn list_profiles(cached: bool) -> Result<ProfileList, ProtocolError> {
             other => return Err(wrong_answer("list_profiles", &other)),
         }
     };
-    let changed = LAST_LIST.with(|l| l.borrow().as_ref() != Some(&list));
-    if changed {
-        LAST_LIST.with(|l| *l.borrow_mut() = Some(list.clone()));
-        crate::switch_roles::remember(&list.profiles);
+    if let Some(listed) = last.filter(|l| l.list == list) {
+        return Ok(listed);
     }
-    Ok(list)
+    crate::switch_roles::remember(&list.profiles);
+    let reply = encode(&PopupReply::<&ProfileList>::Ok(&list));
+    let listed = Rc::new(Listed { list, reply });
+    LAST_LIST.with(|l| *l.borrow_mut() = Some(listed.clone()));
+    Ok(listed)
 }
 
 /// Opens every profile concurrently: each tab appears as soon as its own sign-in is ready,
@@ -270,7 +283,7 @@ async fn open(
         // The look of the list the popup drew (the options page clears it when rules change).
         let look = LAST_LIST.with(|l| {
             (l.borrow().as_ref())
-                .and_then(|list| list.profiles.iter().find(|p| p.name == profile))
+                .and_then(|listed| listed.list.profiles.iter().find(|p| p.name == profile))
                 .map(|p| p.appearance.clone())
         });
         if let Some(look) = look {

@@ -17,6 +17,11 @@ pub enum PopupRequest {
         /// Accept the background's last list.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         cached: bool,
+        /// Answer with the reply as JSON text (a string) instead of an object. At 5,000
+        /// profiles one string crosses between the pages at the cost of a copy, where a tree
+        /// of objects costs a structured clone and a conversion on each side.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        text: bool,
     },
     /// Sign in to a profile's console in a tab of its own; answered with an [`OpenedTab`].
     Open {
@@ -95,6 +100,13 @@ pub enum PopupRequest {
         /// The whole settings: defaults and every rule, in order.
         settings: roleport_protocol::Settings,
     },
+}
+
+impl PopupRequest {
+    /// The popup's `list_profiles`: answered as JSON text.
+    pub fn list(cached: bool) -> PopupRequest {
+        PopupRequest::ListProfiles { cached, text: true }
+    }
 }
 
 /// Reply to [`PopupRequest::Sessions`].
@@ -207,7 +219,13 @@ mod tests {
     fn requests_are_tagged_by_type() {
         let list: PopupRequest =
             serde_json::from_value(json!({"type": "list_profiles"})).expect("parses");
-        assert_eq!(list, PopupRequest::ListProfiles { cached: false });
+        assert_eq!(
+            list,
+            PopupRequest::ListProfiles {
+                cached: false,
+                text: false
+            }
+        );
         let open = PopupRequest::Open {
             profile: "prod".into(),
             mfa_code: None,

@@ -29,6 +29,10 @@ fn every_popup_example_parses_as_a_request_or_reply() {
             serde_json::from_value::<PopupRequest>(example.clone())
                 .unwrap_or_else(|e| panic!("not a popup request ({e}): {example}"));
             request_types.push(kind.to_owned());
+        } else if let Some(text) = example.as_str() {
+            // `list_profiles` with `text`: the reply as JSON text.
+            serde_json::from_str::<ListReply>(text)
+                .unwrap_or_else(|e| panic!("not a list_profiles reply as text ({e}): {example}"));
         } else {
             let list = serde_json::from_value::<ListReply>(example.clone()).is_ok();
             let open = serde_json::from_value::<OpenReply>(example.clone()).is_ok();

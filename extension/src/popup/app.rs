@@ -14,7 +14,7 @@ use super::model::{Model, Msg};
 use super::prefs::{self, Prefs};
 use super::view::View;
 use crate::bindings::{api, call, error_text};
-use crate::codec::{from_js, to_js};
+use crate::codec::{decode, from_js, to_js};
 use crate::log;
 use crate::messages::{PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::registry::{SessionInfo, SessionState};
@@ -312,11 +312,11 @@ fn store<T: serde::Serialize>(key: &str, value: &T) {
 fn send(app: Rc<App>, request: PopupRequest) {
     spawn_local(async move {
         let msg = match &request {
-            PopupRequest::ListProfiles { cached } => {
+            PopupRequest::ListProfiles { cached, .. } => {
                 let listed = ask(&request).await;
                 // A cached list shows at once; the fresh one follows and replaces it.
                 if *cached && listed.is_ok() {
-                    send(app.clone(), PopupRequest::ListProfiles { cached: false });
+                    send(app.clone(), PopupRequest::list(false));
                 }
                 Msg::Loaded(listed)
             }
@@ -416,5 +416,9 @@ pub(crate) async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T
                 "Reload the extension (about:addons or chrome://extensions), then try again.",
             )
         })?;
-    from_js::<PopupReply<T>>(&reply, "the background's reply")?.into()
+    let what = "the background's reply";
+    match reply.as_string() {
+        Some(text) => decode::<PopupReply<T>>(&text, what)?.into(),
+        None => from_js::<PopupReply<T>>(&reply, what)?.into(),
+    }
 }

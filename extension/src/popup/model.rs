@@ -166,7 +166,7 @@ impl Model {
                 loading: true,
                 ..Model::default()
             },
-            PopupRequest::ListProfiles { cached: true },
+            PopupRequest::list(true),
         )
     }
 
@@ -384,7 +384,7 @@ impl Model {
             }
             Msg::Synced(Ok(synced)) => {
                 self.sync = SyncState::Done(sync::summary(&synced));
-                Some(PopupRequest::ListProfiles { cached: false })
+                Some(PopupRequest::list(false))
             }
             Msg::Synced(Err(e)) => {
                 self.sync = SyncState::Idle;

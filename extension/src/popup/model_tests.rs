@@ -41,7 +41,7 @@ fn names(model: &Model) -> Vec<&str> {
 #[test]
 fn opens_by_asking_for_profiles_and_says_it_is_loading() {
     let (model, first) = Model::new();
-    assert_eq!(first, PopupRequest::ListProfiles { cached: true });
+    assert_eq!(first, PopupRequest::list(true));
     assert_eq!(model.status(), "Loading profiles…");
     assert_eq!(loaded().status(), "4 profiles");
 }
@@ -443,7 +443,7 @@ fn the_sync_button_runs_one_sync_then_reloads_the_profiles() {
     };
     assert_eq!(
         model.update(Msg::Synced(Ok(synced))),
-        Some(PopupRequest::ListProfiles { cached: false })
+        Some(PopupRequest::list(false))
     );
     assert_eq!(
         model.sync.text().as_deref(),
