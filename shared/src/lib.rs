@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod appearance;
+mod decode;
 mod discovery;
 mod error;
 mod message;

@@ -168,6 +168,7 @@ pub struct SsoLoggedIn {
 
 /// A reply: the request's id and either a result or a coded error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "crate::decode::ReplyFields")]
 pub struct Reply {
     /// Protocol version of the host.
     pub v: u32,
@@ -208,8 +209,8 @@ pub enum Outcome {
     Err(ProtocolError),
 }
 
-/// The result of each request type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The result of each request type. Decoded by `decode.rs`, which needs `type` first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
     /// Answer to `hello`.
@@ -273,6 +274,7 @@ impl ListProfiles {
 
 /// Answer to `list_profiles`: profiles, and where the next page starts when there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "crate::decode::PageFields")]
 pub struct ProfilePage {
     /// This page's profiles (all of them, without a `cursor`).
     #[serde(flatten)]
@@ -302,6 +304,7 @@ pub struct ProfileList {
 
 /// What the popup shows for one profile. Never a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "crate::decode::SummaryFields")]
 pub struct ProfileSummary {
     /// Profile name.
     pub name: String,

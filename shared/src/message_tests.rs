@@ -46,9 +46,36 @@ fn list_profiles_takes_a_cursor_and_its_reply_says_where_the_next_page_starts() 
         value,
         json!({"type":"list_profiles","profiles":[],"next":900})
     );
+    let text = serde_json::to_string(&page).expect("serialises");
     assert_eq!(
-        serde_json::from_value::<Response>(value).expect("parses"),
+        serde_json::from_str::<Response>(&text).expect("parses"),
         page
+    );
+}
+
+#[test]
+fn a_result_is_read_type_first_and_one_without_type_first_is_refused_saying_so() {
+    let text = r#"{"v":1,"id":4,"ok":{"type":"open_tab_result"}}"#;
+    let reply: Reply = serde_json::from_str(text).expect("parses");
+    assert_eq!(reply, Reply::ok(4, Response::OpenTabResult));
+    let late = r#"{"v":1,"id":4,"ok":{"profiles":[],"type":"list_profiles"}}"#;
+    let err = serde_json::from_str::<Reply>(late).expect_err("type is not first");
+    assert!(
+        err.to_string()
+            .contains("a result's first key must be `type`"),
+        "{err}"
+    );
+    let unknown = r#"{"v":1,"id":4,"ok":{"type":"teleport"}}"#;
+    let err = serde_json::from_str::<Reply>(unknown).expect_err("no such result");
+    assert!(
+        err.to_string().contains("unknown variant `teleport`"),
+        "{err}"
+    );
+    let both = r#"{"v":1,"id":4,"ok":{"type":"open_tab_result"},"err":{"code":"internal","message":"m","hint":"h"}}"#;
+    let err = serde_json::from_str::<Reply>(both).expect_err("ok and err");
+    assert!(
+        err.to_string().contains("exactly one of `ok` and `err`"),
+        "{err}"
     );
 }
 
@@ -87,6 +114,8 @@ fn reply_carries_ok_or_err() {
         json!({"v":1,"id":null,"err":{"code":"bad_frame","message":"m","hint":"h"}})
     );
     assert_eq!(serde_json::from_value::<Reply>(value).expect("parses"), err);
+    let text = serde_json::to_string(&ok).expect("serialises");
+    assert_eq!(serde_json::from_str::<Reply>(&text).expect("parses"), ok);
 }
 
 #[test]
@@ -252,10 +281,8 @@ fn opened_in_browser_flattens_the_tab_and_has_no_url() {
         json!({"type": "open_in_browser", "browser": "chromium", "profile": "prod",
                "tab_id": 3, "group": 8, "account_id": "111111111111", "role": "Admin"})
     );
-    assert_eq!(
-        serde_json::from_value::<Response>(value).expect("parses"),
-        ok
-    );
+    let text = serde_json::to_string(&ok).expect("serialises");
+    assert_eq!(serde_json::from_str::<Response>(&text).expect("parses"), ok);
 }
 
 #[test]
