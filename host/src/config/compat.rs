@@ -99,7 +99,10 @@ pub fn botocore_view(text: &str, kind: FileKind) -> Result<String, Refusal> {
 /// The line each key was written on, by (profile as botocore names it, key in lower case);
 /// for the config file, the last section of a profile counts, as it does for its values.
 pub fn key_lines(text: &str, kind: FileKind) -> HashMap<(String, String), usize> {
-    let mut out = HashMap::new();
+    // By profile first, so that a later section of a profile replaces the earlier one's
+    // lines in one step (removing them from a flat map at every header was quadratic: a
+    // 5,000-profile config took 350 ms here).
+    let mut sections: HashMap<String, HashMap<String, usize>> = HashMap::new();
     let mut profile: Option<String> = None;
     for (idx, line) in text.lines().enumerate() {
         let trimmed = line.trim_start_matches([' ', '\t']);
@@ -114,7 +117,7 @@ pub fn key_lines(text: &str, kind: FileKind) -> HashMap<(String, String), usize>
             };
             if let Some(p) = &profile {
                 // A later section of the same profile replaces the earlier one whole.
-                out.retain(|(q, _): &(String, String), _| q != p);
+                sections.insert(p.clone(), HashMap::new());
             }
             continue;
         }
@@ -122,9 +125,17 @@ pub fn key_lines(text: &str, kind: FileKind) -> HashMap<(String, String), usize>
             continue;
         };
         let key = key.trim_matches([' ', '\t']).to_ascii_lowercase();
-        out.entry((p.clone(), key)).or_insert(idx + 1);
+        if let Some(section) = sections.get_mut(p) {
+            section.entry(key).or_insert(idx + 1);
+        }
     }
-    out
+    sections
+        .into_iter()
+        .flat_map(|(p, keys)| {
+            keys.into_iter()
+                .map(move |(k, line)| ((p.clone(), k), line))
+        })
+        .collect()
 }
 
 struct Section<'a> {
