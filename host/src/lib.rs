@@ -26,5 +26,6 @@ mod secret_types;
 pub mod service;
 pub mod services;
 pub mod settings;
+pub mod signin_client;
 pub mod sso;
 pub mod store;

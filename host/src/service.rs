@@ -20,6 +20,7 @@ use crate::federation::{self, Endpoints};
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
 use crate::settings::{self, SettingsError};
+use crate::signin_client::SigninClient;
 use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
@@ -33,7 +34,7 @@ const WAITING_FOR_A_TURN: &str =
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
     endpoints: Endpoints,
-    http: reqwest::Client,
+    http: SigninClient,
     requester: Requester,
     mfa: MfaSessions,
     /// Bounds concurrent sign-ins: opening fifty accounts at once must not open fifty STS
@@ -52,20 +53,9 @@ pub struct Service {
 impl Service {
     /// A service with the given endpoints.
     pub fn new(endpoints: Endpoints) -> Result<Service, ProtocolError> {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(20))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                ProtocolError::new(
-                    ErrorCode::Internal,
-                    format!("cannot start the HTTP client: {e}"),
-                    "Report this at https://github.com/roleport/roleport/issues.",
-                )
-            })?;
         Ok(Service {
             endpoints,
-            http,
+            http: SigninClient::default(),
             requester: Requester::Popup,
             mfa: MfaSessions::default(),
             signins: Semaphore::new(MAX_CONCURRENT_SIGNINS),
@@ -273,7 +263,7 @@ impl Service {
                 let _permit = self.signins.acquire().await.ok();
                 saml::open(
                     &self.endpoints,
-                    &self.http,
+                    self.http.get()?,
                     &self.saml,
                     open,
                     self.requester,
@@ -330,6 +320,8 @@ impl Service {
             plan.region.as_deref(),
             &open,
         )?;
+        // Its trust store loads while STS answers.
+        self.http.prepare();
         let ctx = credentials::Context {
             requester,
             mfa: &self.mfa,
@@ -337,7 +329,8 @@ impl Service {
             password: open.password.as_deref(),
         };
         let session = self.session(&plan, &ctx).await?;
-        let url = federation::signin_url(&self.http, &target.urls, &session, &destination).await?;
+        let http = (self.http.get()).map_err(|e| HostError::Federation(e.message))?;
+        let url = federation::signin_url(http, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
         record.account_id.clone_from(&session.account_id);

@@ -1,0 +1,74 @@
+//! The HTTP client of the sign-in calls (getSigninToken, the SAML sign-in), made once per
+//! process, and only when a sign-in needs it.
+
+use std::sync::{Arc, OnceLock};
+
+use roleport_protocol::{ErrorCode, ProtocolError};
+
+/// Building a client reads the OS trust store: Debian's takes ~18 M instructions (8–15 ms on
+/// these machines), which a host that only greets and lists profiles never needs, and which a
+/// sign-in can spend while its STS call is on the wire ([`SigninClient::prepare`]).
+#[derive(Clone, Default)]
+pub struct SigninClient(Arc<OnceLock<Result<reqwest::Client, String>>>);
+
+impl SigninClient {
+    /// Starts building the client on a blocking thread, unless it is built or being built.
+    pub fn prepare(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.0.get().is_none() {
+            let cell = self.0.clone();
+            drop(runtime.spawn_blocking(move || cell.get_or_init(build).is_ok()));
+        }
+    }
+
+    /// The client: built now, or once [`SigninClient::prepare`]'s build ends (a wait of a few
+    /// milliseconds at most, on this thread).
+    pub fn get(&self) -> Result<&reqwest::Client, ProtocolError> {
+        self.0.get_or_init(build).as_ref().map_err(|e| {
+            ProtocolError::new(
+                ErrorCode::Internal,
+                format!("cannot start the HTTP client: {e}"),
+                "Report this at https://github.com/roleport/roleport/issues.",
+            )
+        })
+    }
+}
+
+fn build() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_built_until_asked_and_then_once() {
+        let client = SigninClient::default();
+        assert!(client.0.get().is_none(), "made on first use");
+        client.prepare(); // outside a runtime: builds nothing, and does not panic
+        assert!(client.0.get().is_none());
+        let first: *const reqwest::Client = client.get().expect("builds");
+        let second: *const reqwest::Client = client.clone().get().expect("built");
+        assert_eq!(first, second, "one client per process, shared by clones");
+    }
+
+    #[tokio::test]
+    async fn prepare_builds_it_in_the_background() {
+        let client = SigninClient::default();
+        client.prepare();
+        for _ in 0..500 {
+            if client.0.get().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("prepare built nothing within 5 s");
+    }
+}
