@@ -24,7 +24,6 @@ const APT_PACKAGES: &[&str] = &[
     "libsecret-tools",
     "python3-venv",
     "pkg-config",
-    "libdbus-1-dev",
     // `cargo xtask bench`: instruction counts per request (callgrind).
     "valgrind",
     // The TLS front's throwaway CA (tests/aws/emu_tls.py) and the peers' private network
