@@ -1,7 +1,7 @@
 // Live console sessions in Firefox containers: the popup's "Signed in" list with countdowns, a
 // click on a signed-in account switching to its tab without a new sign-in, Sign out (the stub
 // sees the logout with that container's cookie), and an expired session marked and renewed in
-// its own tab.
+// its own tab; a double click signs in once.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,6 +139,28 @@ test('an expired session is marked on its tab, and one click renews it in the sa
     const shown = await b.driver.wait(until.elementLocated(By.css('#account')), 10000);
     assert.equal(await shown.getText(), '111111111111');
     assert.match(await text(b, '[data-countdown="prod"]'), COUNTDOWN);
+  } finally {
+    await b.done();
+  }
+});
+
+test('a double click signs in once: the second open waits for the first and finds its session', async () => {
+  const b = await launch();
+  try {
+    // Both requests leave before either is answered, as a double click's do.
+    const replies = await inPopup(b, () => Promise.all([
+      browser.runtime.sendMessage({ type: 'open', profile: 'prod' }),
+      browser.runtime.sendMessage({ type: 'open', profile: 'prod' }),
+    ]));
+    const [first, second] = (replies ?? []).map((r) => r.ok);
+    assert.ok(first && second, JSON.stringify(replies));
+    assert.equal(second.tab_id, first.tab_id, 'the second switched to the first one\'s tab');
+    assert.equal(second.container, first.container, 'in the same container');
+    await firefoxConsoleTab(b.driver, '111111111111');
+    assert.equal((await tabsOf(b, '111111111111')).length, 1, 'one prod tab');
+    const containers = await inPopup(b, () => browser.contextualIdentities.query({ name: 'prod' }));
+    assert.equal(containers.length, 1, 'one prod container');
+    assert.equal(openConsoleReplies(b.home), 1, 'one sign-in');
   } finally {
     await b.done();
   }
