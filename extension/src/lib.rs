@@ -145,6 +145,6 @@ pub fn options_main() -> Result<(), JsValue> {
 /// Entry point of `popup.html`.
 #[cfg(feature = "popup")]
 #[wasm_bindgen]
-pub fn popup_main() -> Result<(), JsValue> {
-    popup::app::start()
+pub fn popup_main(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
+    popup::app::start(asked)
 }

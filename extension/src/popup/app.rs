@@ -28,7 +28,9 @@ struct App {
 }
 
 /// Builds the popup in `#app` (or the body) and asks the background for the profiles.
-pub fn start() -> Result<(), JsValue> {
+/// `asked`: the answer to the popup's first request, `list_profiles` with `cached` and `text`,
+/// when `popup.js` sent it before this module was compiled (the two then overlap).
+pub fn start(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("the popup has no document"))?;
@@ -47,7 +49,10 @@ pub fn start() -> Result<(), JsValue> {
     });
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
-    send(app.clone(), first);
+    match asked {
+        Some(answer) if first == PopupRequest::list(true) => listed(app.clone(), true, answer),
+        _ => send(app.clone(), first),
+    }
     load_stored(app.clone());
     poll_sessions(app.clone());
     app.view.search.focus()?;
@@ -313,12 +318,11 @@ fn send(app: Rc<App>, request: PopupRequest) {
     spawn_local(async move {
         let msg = match &request {
             PopupRequest::ListProfiles { cached, .. } => {
-                let listed = ask(&request).await;
-                // A cached list shows at once; the fresh one follows and replaces it.
-                if *cached && listed.is_ok() {
-                    send(app.clone(), PopupRequest::list(false));
+                let asked = api().runtime().send_message(&to_js(&request));
+                match asked {
+                    Ok(answer) => return listed(app, *cached, answer),
+                    Err(e) => Msg::Loaded(answer(Err(e))),
                 }
-                Msg::Loaded(listed)
             }
             PopupRequest::Open { .. } => Msg::Opened(ask(&request).await),
             PopupRequest::OpenMany { .. } => Msg::OpenedMany(ask(&request).await),
@@ -403,19 +407,34 @@ fn poll_user_code(app: Rc<App>, profile: String) {
     });
 }
 
+/// Shows the list `answer` brings; after a cached one, asks for the fresh list, which
+/// follows and replaces it.
+fn listed(app: Rc<App>, cached: bool, answer_promise: js_sys::Promise) {
+    spawn_local(async move {
+        let listed = answer(call(Ok(answer_promise)).await);
+        if cached && listed.is_ok() {
+            send(app.clone(), PopupRequest::list(false));
+        }
+        dispatch(&app, Msg::Loaded(listed));
+    });
+}
+
 pub(crate) async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T, ProtocolError> {
-    let reply = call(api().runtime().send_message(&to_js(request)))
-        .await
-        .map_err(|e| {
-            ProtocolError::new(
-                ErrorCode::Internal,
-                format!(
-                    "The roleport background did not answer: {}",
-                    error_text(&e).unwrap_or_else(|| "no reason given".to_owned())
-                ),
-                "Reload the extension (about:addons or chrome://extensions), then try again.",
-            )
-        })?;
+    answer(call(api().runtime().send_message(&to_js(request))).await)
+}
+
+/// The background's answer to one request, typed.
+fn answer<T: DeserializeOwned>(reply: Result<JsValue, JsValue>) -> Result<T, ProtocolError> {
+    let reply = reply.map_err(|e| {
+        ProtocolError::new(
+            ErrorCode::Internal,
+            format!(
+                "The roleport background did not answer: {}",
+                error_text(&e).unwrap_or_else(|| "no reason given".to_owned())
+            ),
+            "Reload the extension (about:addons or chrome://extensions), then try again.",
+        )
+    })?;
     let what = "the background's reply";
     match reply.as_string() {
         Some(text) => decode::<PopupReply<T>>(&text, what)?.into(),
