@@ -54,9 +54,9 @@ async function chromiumPopup(aws) {
       const t = await page.waitForFunction(() => performance.getEntriesByName('roleport:interactive')[0]?.startTime,
         null, { timeout: 30000 });
       const loader = await page.evaluate(() => performance.getEntriesByName('roleport:loader')[0]?.startTime);
-      // The popup then asks the background for a fresh list and draws it again (a second
-      // mark): the next open waits for that, as a person's next open finds the background idle.
-      await page.waitForFunction(() => performance.getEntriesByName('roleport:interactive').length > 1,
+      // The popup then asks the background for a fresh list (`roleport:fresh` once handled):
+      // the next open waits for that, as a person's next open finds the background idle.
+      await page.waitForFunction(() => performance.getEntriesByName('roleport:fresh').length > 0,
         null, { timeout: 30000 });
       // The first open also starts the host: it is the cold one, left out.
       if (i > 0) {

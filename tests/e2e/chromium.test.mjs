@@ -296,6 +296,35 @@ test('a starred profile stays pinned on top the next time the popup opens; recen
   }
 });
 
+test('the fresh list after the cached one leaves equal rows in place, so a click meanwhile lands', async () => {
+  const b = await launch();
+  try {
+    // The first popup gave the background its list; the next one is drawn from it at once,
+    // then asks the host again. Count the profile rows taken out of the page from then on.
+    await b.popup.waitForFunction(() => performance.getEntriesByName('roleport:fresh').length > 0);
+    await b.popup.addInitScript(() => {
+      window.rowsRemoved = 0;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.removedNodes) if (n.nodeType === 1 && n.matches('[data-profile]')) window.rowsRemoved += 1;
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await b.popup.reload();
+    await b.popup.waitForFunction(() => performance.getEntriesByName('roleport:fresh').length > 0);
+    assert.ok(await b.popup.locator('[data-profile="prod"]').count() > 0, 'the rows are drawn');
+    assert.equal(await b.popup.evaluate(() => window.rowsRemoved), 0, 'no row was drawn again');
+
+    // A list that did change is drawn: a profile added to ~/.aws/config shows up.
+    const config = join(b.home, '.aws', 'config');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\n[profile added-later]\nrole_arn = arn:aws:iam::444444444444:role/Admin\nsource_profile = alice\n`);
+    await b.popup.reload();
+    await b.popup.locator('[data-profile="added-later"]').waitFor();
+  } finally {
+    await b.done();
+  }
+});
+
 test('SSO: the popup signs in to IAM Identity Center in a normal tab, and approval opens the console', async () => {
   const b = await launch();
   try {

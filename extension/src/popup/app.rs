@@ -25,6 +25,8 @@ struct App {
     view: View,
     /// The remembered Switch Role links were asked for (once, when the host is missing).
     offline_asked: Cell<bool>,
+    /// The background's answer (JSON text) behind the rows on show, `undefined` when none.
+    shown_list: RefCell<JsValue>,
 }
 
 /// Builds the popup in `#app` (or the body) and asks the background for the profiles.
@@ -46,6 +48,7 @@ pub fn start(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
         model: RefCell::new(model),
         view: View::mount(&document, &root)?,
         offline_asked: Cell::new(false),
+        shown_list: RefCell::new(JsValue::UNDEFINED),
     });
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
@@ -408,14 +411,28 @@ fn poll_user_code(app: Rc<App>, profile: String) {
 }
 
 /// Shows the list `answer` brings; after a cached one, asks for the fresh list, which
-/// follows and replaces it.
+/// follows and replaces it. A fresh list most often is the cached one again, as the same
+/// text: then the rows stay as they are, so a click that lands meanwhile is not lost on a
+/// row being replaced. `roleport:fresh` marks the fresh list handled.
 fn listed(app: Rc<App>, cached: bool, answer_promise: js_sys::Promise) {
     spawn_local(async move {
-        let listed = answer(call(Ok(answer_promise)).await);
-        if cached && listed.is_ok() {
-            send(app.clone(), PopupRequest::list(false));
+        let reply = call(Ok(answer_promise)).await;
+        let unchanged =
+            matches!(&reply, Ok(text) if text.is_string() && *text == *app.shown_list.borrow());
+        if !unchanged {
+            let listed = answer(reply.clone());
+            *app.shown_list.borrow_mut() = match (&reply, &listed) {
+                (Ok(text), Ok(_)) => text.clone(),
+                _ => JsValue::UNDEFINED,
+            };
+            if cached && listed.is_ok() {
+                send(app.clone(), PopupRequest::list(false));
+            }
+            dispatch(&app, Msg::Loaded(listed));
         }
-        dispatch(&app, Msg::Loaded(listed));
+        if !cached {
+            mark("roleport:fresh");
+        }
     });
 }
 

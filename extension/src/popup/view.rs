@@ -1,6 +1,8 @@
 //! Draws a [`Model`] into the popup's DOM. The search box is created once and never
 //! redrawn (it keeps focus and caret); the status, the alert and the rows follow the model.
 
+use std::cell::RefCell;
+
 use roleport_protocol::{ProfileSummary, ProtocolError};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
@@ -9,6 +11,7 @@ use super::model::{MfaPrompt, Model, PromptKind, SsoPrompt};
 
 mod sessions;
 use super::sync::SyncState;
+use crate::sessions::registry::SessionState;
 use crate::switch_roles::SwitchRole;
 
 /// The popup's long-lived elements.
@@ -28,6 +31,32 @@ pub struct View {
     pub sessions_slot: Element,
     /// The `role="listbox"` holding one row per visible profile.
     pub list: Element,
+    /// What the rows on show show, and the "N more" note's N.
+    drawn: RefCell<(Vec<RowLook>, usize)>,
+}
+
+/// Everything one row shows. Rows are drawn again only when this changes for one of them
+/// (most messages change nothing in the list): a click between two equal draws then still
+/// lands on the row it aimed at, and the browser's work is spared.
+#[derive(PartialEq)]
+struct RowLook {
+    profile: ProfileSummary,
+    selected: bool,
+    starred: bool,
+    marked: bool,
+    session: Option<(Option<String>, SessionState)>,
+}
+
+impl RowLook {
+    fn of(model: &Model, profile: &ProfileSummary, selected: bool) -> RowLook {
+        RowLook {
+            profile: profile.clone(),
+            selected,
+            starred: model.prefs.favourites.contains(&profile.name),
+            marked: model.marked.contains(&profile.name),
+            session: (model.session(&profile.name)).map(|s| (s.region.clone(), s.state)),
+        }
+    }
 }
 
 impl View {
@@ -82,6 +111,7 @@ impl View {
             sync_slot,
             sessions_slot,
             list,
+            drawn: RefCell::default(),
         })
     }
 
@@ -277,20 +307,26 @@ impl View {
     }
 
     fn render_rows(&self, model: &Model) -> Result<(), JsValue> {
-        self.list.set_text_content(None);
         let visible = model.visible();
-        for (index, profile) in visible.iter().enumerate() {
-            let starred = model.prefs.favourites.contains(&profile.name);
-            let row = self.row(profile, index == model.selected, starred)?;
-            if model.marked.contains(&profile.name) {
+        let looks = (visible.iter().enumerate())
+            .map(|(index, profile)| RowLook::of(model, profile, index == model.selected))
+            .collect();
+        let now = (looks, model.matches().saturating_sub(visible.len()));
+        if *self.drawn.borrow() == now {
+            return Ok(());
+        }
+        self.list.set_text_content(None);
+        for (index, look) in now.0.iter().enumerate() {
+            let row = self.row(&look.profile, look.selected, look.starred)?;
+            if look.marked {
                 row.set_attribute("data-marked", "true")?;
                 row.set_attribute("aria-checked", "true")?;
             }
-            self.mark_session(&row, profile, model)?;
+            self.mark_session(&row, &look.profile, model)?;
             row.set_id(&format!("profile-{index}"));
             self.list.append_child(&row)?;
         }
-        let more = model.matches().saturating_sub(visible.len());
+        let more = now.1;
         if more > 0 {
             let note = self.element("li", "more")?;
             note.set_attribute("role", "presentation")?;
@@ -305,6 +341,7 @@ impl View {
             )?,
             None => self.search.remove_attribute("aria-activedescendant")?,
         }
+        *self.drawn.borrow_mut() = now;
         Ok(())
     }
 
