@@ -52,8 +52,8 @@ pub struct Service {
 
 impl Service {
     /// A service with the given endpoints.
-    pub fn new(endpoints: Endpoints) -> Result<Service, ProtocolError> {
-        Ok(Service {
+    pub fn new(endpoints: Endpoints) -> Service {
+        Service {
             endpoints,
             http: SigninClient::default(),
             requester: Requester::Popup,
@@ -63,7 +63,7 @@ impl Service {
             config: Mutex::new(None),
             saml: saml::Held::default(),
             roles: RoleCache::default(),
-        })
+        }
     }
 
     /// Connects the browser that started this host: `open_in_browser` opens tabs in it.

@@ -162,11 +162,8 @@ fn run_native(caller: Caller) -> ExitCode {
         return refuse(native::refusal(&caller));
     }
     tracing::info!(?caller, "native messaging host started");
-    let service = match Endpoints::from_env()
-        .map_err(|e| anyhow::anyhow!(e))
-        .and_then(|endpoints| Service::new(endpoints).map_err(|e| anyhow::anyhow!(e)))
-    {
-        Ok(s) => Arc::new(s),
+    let service = match Endpoints::from_env() {
+        Ok(endpoints) => Arc::new(Service::new(endpoints)),
         Err(e) => {
             tracing::error!("cannot start: {e:#}");
             return ExitCode::FAILURE;

@@ -69,7 +69,7 @@ pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
 /// Runs `roleport url`: the URL is a one-time secret, so it goes to stdout alone.
 pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
     let endpoints = Endpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let service = Service::new(endpoints)?;
+    let service = Service::new(endpoints);
     let opened = super::runtime()?
         .block_on(with_mfa(args.mfa_code, |mfa_code| {
             let open = OpenConsole {
@@ -100,7 +100,7 @@ pub fn url(args: UrlArgs) -> anyhow::Result<ExitCode> {
 /// Answers one request in-process, as the host would for the extension.
 pub fn request(req: Request) -> anyhow::Result<Response> {
     let endpoints = Endpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let service = Service::new(endpoints)?.with_requester(Requester::Cli);
+    let service = Service::new(endpoints).with_requester(Requester::Cli);
     super::runtime()?
         .block_on(service.handle(req))
         .map_err(|e| anyhow::anyhow!("{}\nhint: {}", e.message, e.hint).context(e.code))
