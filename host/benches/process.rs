@@ -568,10 +568,10 @@ fn callgrind(md: &mut String, runs: &Runs, emu: &Emulator) {
          Each figure is the difference between two whole runs whose stdin differs by that one \
          request (stdin then closes, the host answers and exits), so start-up and shut-down \
          cancel out. Counts, not seconds: they do not move with the machine's load. \
-         `open_console` includes the HTTP clients' first use: connection set-up, and each \
-         client reading the OS trust store (~18 M instructions apiece here, the sign-in \
-         client's while the STS call is on the wire); its count moves a little with timing \
-         (polling while waiting for the emulator).\n"
+         `open_console` includes the HTTP client's first use: connection set-up, and reading \
+         the OS trust store once (~18 M instructions here; the SDK and the sign-in share the \
+         client); its count moves a little with timing (polling while waiting for the \
+         emulator).\n"
     );
     let _ = writeln!(
         md,

@@ -17,10 +17,10 @@ use crate::credentials::cache::{Key, RoleCache};
 use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
+use crate::http_client::SharedClient;
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
 use crate::settings::{self, SettingsError};
-use crate::signin_client::SigninClient;
 use crate::sso::discovery::{self, SyncOptions};
 use crate::sso::{self, Target};
 
@@ -34,7 +34,7 @@ const WAITING_FOR_A_TURN: &str =
 /// The host's request handler: fixed endpoints and one HTTP client for the host's life.
 pub struct Service {
     endpoints: Endpoints,
-    http: SigninClient,
+    http: SharedClient,
     requester: Requester,
     mfa: MfaSessions,
     /// Bounds concurrent sign-ins: opening fifty accounts at once must not open fifty STS
@@ -55,7 +55,7 @@ impl Service {
     pub fn new(endpoints: Endpoints) -> Service {
         Service {
             endpoints,
-            http: SigninClient::default(),
+            http: SharedClient::process(),
             requester: Requester::Popup,
             mfa: MfaSessions::default(),
             signins: Semaphore::new(MAX_CONCURRENT_SIGNINS),
@@ -320,7 +320,8 @@ impl Service {
             plan.region.as_deref(),
             &open,
         )?;
-        // Its trust store loads while STS answers.
+        // The HTTP client (and its trust store) is built while the credentials are looked up;
+        // STS and the sign-in both go through it.
         self.http.prepare();
         let ctx = credentials::Context {
             requester,

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
 use aws_types::region::Region;
 use secrecy::SecretString;
 
@@ -38,7 +37,7 @@ fn key(src: &CognitoSource) -> String {
 /// Both Cognito APIs are unsigned; loading from the environment honours
 /// `AWS_ENDPOINT_URL_COGNITO_IDENTITY(_PROVIDER)`.
 async fn sdk_config(region: &str) -> aws_types::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    crate::sdk_http::defaults()
         .region(Region::new(region.to_owned()))
         .no_credentials()
         .load()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_config::ConfigLoader;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::primitives::DateTimeFormat;
@@ -54,7 +54,7 @@ pub(crate) fn resilient(loader: ConfigLoader) -> ConfigLoader {
 async fn sts_client(profile: &str, region: &str, creds: Credentials) -> aws_sdk_sts::Client {
     // Loading per call honours AWS_ENDPOINT_URL_STS and the profile's own `endpoint_url`,
     // exactly as the AWS CLI would for that profile.
-    let loader = aws_config::defaults(BehaviorVersion::latest())
+    let loader = crate::sdk_http::defaults()
         .profile_name(profile)
         .region(Region::new(region.to_owned()))
         .credentials_provider(creds);
@@ -135,7 +135,7 @@ pub(crate) async fn assume_role_with_web_identity(
     token: &str,
 ) -> Result<Assumed, HostError> {
     crate::limits::stage(format!("AssumeRoleWithWebIdentity for profile `{profile}`"));
-    let loader = aws_config::defaults(BehaviorVersion::latest())
+    let loader = crate::sdk_http::defaults()
         .profile_name(profile)
         .region(Region::new(region.to_owned()))
         .no_credentials();

@@ -1,7 +1,6 @@
 //! AssumeRoleWithSAML: the one STS call that needs no AWS credentials (the assertion is
 //! the proof), and its errors in a SAML sign-in's terms.
 
-use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSAMLError;
@@ -29,7 +28,7 @@ pub async fn assume(
 ) -> Result<Assumed, SamlError> {
     // The defaults honour AWS_ENDPOINT_URL_STS; no credentials: the call is unsigned.
     crate::limits::stage(format!("AssumeRoleWithSAML of {}", pair.role.arn));
-    let loader = aws_config::defaults(BehaviorVersion::latest())
+    let loader = crate::sdk_http::defaults()
         .region(Region::new(region.to_owned()))
         .no_credentials();
     let config = crate::credentials::sts::resilient(loader).load().await;

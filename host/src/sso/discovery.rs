@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_sso::config::http::HttpResponse;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use aws_types::region::Region;
@@ -286,7 +285,7 @@ struct Portal {
 /// The portal's unsigned client, with the SDK's own retries off: the pacer retries here, and
 /// two retry loops would multiply each other's calls under throttling.
 async fn portal_config(region: &str) -> aws_types::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    crate::sdk_http::defaults()
         .region(Region::new(region.to_owned()))
         .no_credentials()
         .retry_config(RetryConfig::disabled())

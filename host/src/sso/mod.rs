@@ -15,7 +15,6 @@ pub mod write_config;
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_ssooidc::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_types::region::Region;
@@ -149,7 +148,7 @@ fn not_sso(name: &str) -> HostError {
 
 async fn sdk_config(region: &str) -> aws_types::SdkConfig {
     // Neither API is signed; loading from the environment honours AWS_ENDPOINT_URL_SSO(_OIDC).
-    aws_config::defaults(BehaviorVersion::latest())
+    crate::sdk_http::defaults()
         .region(Region::new(region.to_owned()))
         .no_credentials()
         .load()

@@ -1,5 +1,6 @@
-//! The HTTP client of the sign-in calls (getSigninToken, the SAML sign-in), made once per
-//! process, and only when a sign-in needs it.
+//! roleport's one HTTP client: the sign-in calls (getSigninToken, the SAML sign-in) and,
+//! through [`crate::sdk_http`], the AWS SDK's. Made once per process, and only when a call
+//! needs it.
 
 use std::sync::{Arc, OnceLock};
 
@@ -7,11 +8,19 @@ use roleport_protocol::{ErrorCode, ProtocolError};
 
 /// Building a client reads the OS trust store: Debian's takes ~18 M instructions (8–15 ms on
 /// these machines), which a host that only greets and lists profiles never needs, and which a
-/// sign-in can spend while its STS call is on the wire ([`SigninClient::prepare`]).
-#[derive(Clone, Default)]
-pub struct SigninClient(Arc<OnceLock<Result<reqwest::Client, String>>>);
+/// sign-in starts on a blocking thread as it begins ([`SharedClient::prepare`]). One client
+/// for the SDK and the sign-in reads it once (the SDK's own client would read it again, on
+/// the way to its first call).
+#[derive(Clone, Debug, Default)]
+pub struct SharedClient(Arc<OnceLock<Result<reqwest::Client, String>>>);
 
-impl SigninClient {
+impl SharedClient {
+    /// The process's client, shared by every caller.
+    pub fn process() -> SharedClient {
+        static ONE: OnceLock<SharedClient> = OnceLock::new();
+        ONE.get_or_init(SharedClient::default).clone()
+    }
+
     /// Starts building the client on a blocking thread, unless it is built or being built.
     pub fn prepare(&self) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -23,7 +32,7 @@ impl SigninClient {
         }
     }
 
-    /// The client: built now, or once [`SigninClient::prepare`]'s build ends (a wait of a few
+    /// The client: built now, or once [`SharedClient::prepare`]'s build ends (a wait of a few
     /// milliseconds at most, on this thread).
     pub fn get(&self) -> Result<&reqwest::Client, ProtocolError> {
         self.0.get_or_init(build).as_ref().map_err(|e| {
@@ -50,7 +59,7 @@ mod tests {
 
     #[test]
     fn nothing_is_built_until_asked_and_then_once() {
-        let client = SigninClient::default();
+        let client = SharedClient::default();
         assert!(client.0.get().is_none(), "made on first use");
         client.prepare(); // outside a runtime: builds nothing, and does not panic
         assert!(client.0.get().is_none());
@@ -59,9 +68,17 @@ mod tests {
         assert_eq!(first, second, "one client per process, shared by clones");
     }
 
+    #[test]
+    fn the_process_has_one() {
+        assert!(Arc::ptr_eq(
+            &SharedClient::process().0,
+            &SharedClient::process().0
+        ));
+    }
+
     #[tokio::test]
     async fn prepare_builds_it_in_the_background() {
-        let client = SigninClient::default();
+        let client = SharedClient::default();
         client.prepare();
         for _ in 0..500 {
             if client.0.get().is_some() {
