@@ -19,7 +19,7 @@ pub struct Model {
     /// Profiles from the host, sorted by name.
     pub profiles: Vec<ProfileSummary>,
     /// True until the first answer to `list_profiles`.
-    pub loading: bool,
+    listing: bool,
     /// What the search box holds.
     pub filter: String,
     /// Index of the highlighted row among the visible ones.
@@ -38,6 +38,10 @@ pub struct Model {
     pub marked: Vec<String>,
     /// Favourites and recents, remembered across openings.
     pub prefs: Prefs,
+    /// The stored favourites and recents have arrived. Until then no row is drawn: rows drawn
+    /// alphabetically would jump when the favourites move to the top, under a click already
+    /// on its way, and a star or an open recorded meanwhile would overwrite what was stored.
+    prefs_known: bool,
     /// The IAM Identity Center sign-in the host asked for.
     pub sso: Option<SsoPrompt>,
     /// The "Sync SSO accounts" button's discovery.
@@ -163,7 +167,7 @@ impl Model {
     pub fn new() -> (Model, PopupRequest) {
         (
             Model {
-                loading: true,
+                listing: true,
                 ..Model::default()
             },
             PopupRequest::list(true),
@@ -180,7 +184,7 @@ impl Model {
     fn apply(&mut self, msg: Msg) -> Option<PopupRequest> {
         match msg {
             Msg::Loaded(result) => {
-                self.loading = false;
+                self.listing = false;
                 match result {
                     Ok(list) => {
                         self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
@@ -233,6 +237,7 @@ impl Model {
             }
             Msg::PrefsLoaded(prefs) => {
                 self.prefs = prefs;
+                self.prefs_known = true;
                 None
             }
             Msg::ToggleFavourite(name) => {
@@ -489,6 +494,11 @@ impl Model {
         })
     }
 
+    /// True until both the profiles and the stored favourites have arrived.
+    pub fn loading(&self) -> bool {
+        self.listing || !self.prefs_known
+    }
+
     /// The rows to draw: the profiles the filter lets through, best first (with no filter,
     /// favourites, then recents, then the host's alphabetical order), at most [`ROW_LIMIT`].
     pub fn visible(&self) -> Vec<&ProfileSummary> {
@@ -502,6 +512,11 @@ impl Model {
 
     /// Ranks the profiles for the current filter and keeps the selection on a drawn row.
     fn refresh(&mut self) {
+        if !self.prefs_known {
+            self.shown.clear();
+            self.matches = 0;
+            return;
+        }
         let words = fuzzy::words(&self.filter);
         let mut ranked = self.narrowing.matches(&words, &self.haystacks).to_vec();
         // Stable: equal ranks keep the host's order. Favourites lead; with nothing typed,
@@ -538,7 +553,7 @@ impl Model {
                 notices => format!("Opened {name}. {}", notices.join(" ")),
             };
         }
-        if self.loading {
+        if self.loading() {
             return "Loading profiles…".to_owned();
         }
         if self.error.is_some() && self.profiles.is_empty() {

@@ -19,8 +19,15 @@ fn profile(name: &str, account: Option<&str>, role: Option<&str>) -> ProfileSumm
     }
 }
 
-fn loaded() -> Model {
+/// A new popup once the stored favourites and recents (none) have arrived.
+fn opened() -> Model {
     let (mut model, _) = Model::new();
+    model.update(Msg::PrefsLoaded(Prefs::default()));
+    model
+}
+
+fn loaded() -> Model {
+    let mut model = opened();
     let profiles = vec![
         profile("dev", Some("111111111111"), Some("Developer")),
         profile("prod", Some("222222222222"), Some("Admin")),
@@ -113,7 +120,7 @@ fn an_open_reports_progress_then_the_result() {
 
 #[test]
 fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     let down = ProtocolError::new(ErrorCode::HostUnavailable, "no host", "install it");
     model.update(Msg::Loaded(Err(down.clone())));
     assert_eq!(model.error, Some(down));
@@ -130,7 +137,7 @@ fn errors_are_kept_for_the_alert_and_cleared_by_the_next_try() {
 
 #[test]
 fn empty_config_says_where_profiles_come_from() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     model.update(Msg::Loaded(Ok(ProfileList {
         profiles: vec![],
         settings_error: None,
@@ -388,6 +395,35 @@ fn fuzzy_matches_rank_the_best_first() {
 }
 
 #[test]
+fn rows_wait_for_the_stored_favourites_so_they_never_jump_under_a_click() {
+    let (mut model, _) = Model::new();
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: vec![profile("dev", None, None), profile("prod", None, None)],
+        settings_error: None,
+    })));
+    assert!(
+        names(&model).is_empty(),
+        "no row before the favourites are known"
+    );
+    assert!(model.loading());
+    assert_eq!(model.status(), "Loading profiles…");
+    assert_eq!(model.update(Msg::ToggleFavourite(None)), None);
+    let mut stored = Prefs::default();
+    stored.toggle_favourite("prod");
+    model.update(Msg::PrefsLoaded(stored.clone()));
+    assert!(!model.loading());
+    assert_eq!(
+        names(&model),
+        ["prod", "dev"],
+        "drawn once, favourite first"
+    );
+    assert_eq!(
+        model.prefs, stored,
+        "nothing done meanwhile overwrote what was stored"
+    );
+}
+
+#[test]
 fn favourites_are_pinned_and_recents_follow_when_nothing_is_typed() {
     let mut model = loaded();
     model.update(Msg::ToggleFavourite(Some("sandbox".into())));
@@ -415,7 +451,7 @@ fn favourites_are_pinned_and_recents_follow_when_nothing_is_typed() {
 
 #[test]
 fn the_sync_button_runs_one_sync_then_reloads_the_profiles() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     assert_eq!(model.update(Msg::Sync), Some(PopupRequest::SsoSync));
     assert_eq!(model.update(Msg::Sync), None, "one sync at a time");
     let progress = roleport_protocol::SsoSyncProgress {
@@ -453,7 +489,7 @@ fn the_sync_button_runs_one_sync_then_reloads_the_profiles() {
 
 #[test]
 fn a_failed_sync_shows_the_hosts_error() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     model.update(Msg::Sync);
     let err = ProtocolError::new(ErrorCode::SsoLoginRequired, "sign in to corp", "run it");
     assert_eq!(model.update(Msg::Synced(Err(err.clone()))), None);
@@ -463,7 +499,7 @@ fn a_failed_sync_shows_the_hosts_error() {
 
 #[test]
 fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_links() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     let remembered = vec![crate::switch_roles::SwitchRole {
         name: "prod".into(),
         account_id: "111111111111".into(),
@@ -490,7 +526,7 @@ fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_link
         "rows that cannot open are not offered"
     );
     // Any other failure is not the host's absence: no links.
-    let (mut other, _) = Model::new();
+    let mut other = opened();
     other.update(Msg::OfflineLoaded(remembered));
     other.update(Msg::Loaded(Err(ProtocolError::new(
         ErrorCode::ConfigUnreadable,
@@ -502,7 +538,7 @@ fn without_the_host_the_remembered_role_profiles_are_offered_as_switch_role_link
 
 #[test]
 fn thousands_of_profiles_draw_at_most_the_row_limit_and_say_how_many_match() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     let profiles = (0..5000)
         .map(|i| profile(&format!("acct-{i:04}"), Some("111111111111"), Some("Admin")))
         .collect();
@@ -595,7 +631,7 @@ fn sign_out_asks_the_background_and_says_how_it_went() {
 
 #[test]
 fn a_broken_settings_file_lists_the_profiles_and_shows_why_in_the_alert() {
-    let (mut model, _) = Model::new();
+    let mut model = opened();
     let broken = ProtocolError::new(
         ErrorCode::SettingsInvalid,
         "config.toml, line 4, column 9: unknown variant `mauve`",

@@ -126,7 +126,7 @@ impl View {
         self.render_sessions(model)?;
         self.render_rows(model)?;
         self.list
-            .set_attribute("aria-busy", if model.loading { "true" } else { "false" })?;
+            .set_attribute("aria-busy", if model.loading() { "true" } else { "false" })?;
         Ok(())
     }
 
