@@ -31,6 +31,7 @@ pub use stamp::Stamp;
 
 use crate::arn::RoleArn;
 use crate::error::HostError;
+use crate::http_client::{Trust, CA_BUNDLE_VAR};
 use crate::settings::{Loaded, Look, Subject};
 use crate::sso::directory::{Directory, Entry};
 use files::Files;
@@ -63,6 +64,8 @@ pub struct AwsConfig {
     discovered: Vec<Directory>,
     /// roleport's own settings: the colour rules and defaults.
     settings: Arc<Loaded>,
+    /// `AWS_CA_BUNDLE` as the files were loaded: it wins over every profile's `ca_bundle`.
+    ca_bundle_var: Option<String>,
 }
 
 impl AwsConfig {
@@ -87,6 +90,7 @@ impl AwsConfig {
             store: Arc::new(NoStore),
             discovered: Vec::new(),
             settings: Arc::new(Loaded::default()),
+            ca_bundle_var: env.get(CA_BUNDLE_VAR).ok(),
         })
     }
 
@@ -193,6 +197,7 @@ impl AwsConfig {
                     roles: Vec::new(),
                     // As `--write-config` writes it: the login's region.
                     region: Some(login.region.clone()),
+                    trust: Trust::of(self.ca_bundle_var.as_deref(), name, None),
                     appearance: self.discovered_summary(login, entry).appearance,
                 });
             }
@@ -206,6 +211,11 @@ impl AwsConfig {
             source_mfa_serial: resolved.source_mfa_serial,
             roles: resolved.roles,
             region: self.region(name),
+            trust: Trust::of(
+                self.ca_bundle_var.as_deref(),
+                name,
+                self.files.get(name, "ca_bundle"),
+            ),
             // The popup's row and the tab must agree, so both come from the summary.
             appearance: match self.summary(name) {
                 Some(s) => s.appearance,

@@ -127,6 +127,14 @@ pub enum HostError {
         /// What the last attempt got.
         last: String,
     },
+    /// No HTTP client could be made: its CA bundle cannot be read, or TLS would not start.
+    #[error("cannot start the HTTP client: {why}")]
+    HttpClient {
+        /// The CA bundle and who named it (`AWS_CA_BUNDLE`, a profile's `ca_bundle`), if any.
+        bundle: Option<(std::path::PathBuf, String)>,
+        /// What went wrong.
+        why: String,
+    },
     /// The source needs an MFA code and none was given.
     #[error("profile `{profile}` needs a code from MFA device {serial}")]
     MfaRequired {
@@ -245,6 +253,10 @@ impl HostError {
     pub fn code(&self) -> ErrorCode {
         match self {
             HostError::ConfigUnreadable(_) => ErrorCode::ConfigUnreadable,
+            HostError::HttpClient {
+                bundle: Some(_), ..
+            } => ErrorCode::ConfigUnreadable,
+            HostError::HttpClient { bundle: None, .. } => ErrorCode::Internal,
             HostError::UnknownProfile(_)
             | HostError::DanglingSource { .. }
             | HostError::DanglingSsoSession { .. } => ErrorCode::UnknownProfile,
@@ -282,6 +294,16 @@ impl HostError {
                 "Fix the file at the line named above (the AWS CLI reads the same files), then \
                  try again; `roleport explain PROFILE` checks it without signing in."
                     .into()
+            }
+            HostError::HttpClient {
+                bundle: Some((_, named_by)),
+                ..
+            } => format!(
+                "Point {named_by} at a readable PEM file of CA certificates, or remove it to \
+                 trust the system's certificates."
+            ),
+            HostError::HttpClient { bundle: None, .. } => {
+                "Report this at https://github.com/roleport/roleport/issues.".into()
             }
             HostError::UnknownProfile(name) => format!(
                 "Check the spelling, or add a `[profile {name}]` section to ~/.aws/config. \

@@ -1,24 +1,108 @@
-//! roleport's one HTTP client: the sign-in calls (getSigninToken, the SAML sign-in) and,
-//! through [`crate::sdk_http`], the AWS SDK's. Made once per process, and only when a call
-//! needs it.
+//! roleport's HTTP clients: the sign-in calls (getSigninToken, the SAML sign-in) and, through
+//! [`crate::sdk_http`], the AWS SDK's. One per trust (the OS store, or a CA bundle) per process,
+//! made only when a call needs it.
 
-use std::sync::{Arc, OnceLock};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use roleport_protocol::{ErrorCode, ProtocolError};
+use crate::error::HostError;
 
-/// Building a client reads the OS trust store: Debian's takes ~18 M instructions (8–15 ms on
+/// The variable the AWS CLI and SDKs read a CA bundle from; it wins over a profile's `ca_bundle`.
+pub const CA_BUNDLE_VAR: &str = "AWS_CA_BUNDLE";
+
+/// The certificate authorities a client trusts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+    /// The OS trust store (which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`).
+    #[default]
+    System,
+    /// Only the certificates of a PEM file, as the AWS CLI trusts them: a company's TLS
+    /// proxy, a private endpoint.
+    Bundle {
+        /// The PEM file.
+        path: PathBuf,
+        /// Who named it, for messages: `AWS_CA_BUNDLE`, or a profile's `ca_bundle`.
+        named_by: String,
+    },
+}
+
+impl Trust {
+    /// What a call made for `profile` trusts: `AWS_CA_BUNDLE` (`env`), else the profile's
+    /// `ca_bundle`, else the OS store, in the AWS CLI's order. `~/` is the home directory.
+    pub fn of(env: Option<&str>, profile: &str, configured: Option<&str>) -> Trust {
+        let home = |path: &str| match (path.strip_prefix("~/"), dirs::home_dir()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        };
+        match (env.map(str::trim), configured.map(str::trim)) {
+            (Some(var), _) if !var.is_empty() => Trust::Bundle {
+                path: home(var),
+                named_by: CA_BUNDLE_VAR.to_owned(),
+            },
+            (_, Some(key)) if !key.is_empty() => Trust::Bundle {
+                path: home(key),
+                named_by: format!("`ca_bundle` of profile `{profile}`"),
+            },
+            _ => Trust::System,
+        }
+    }
+
+    /// What a call made for no profile trusts (an SSO login, a sync, a SAML sign-in).
+    pub fn from_env() -> Trust {
+        Trust::of(std::env::var(CA_BUNDLE_VAR).ok().as_deref(), "", None)
+    }
+}
+
+/// Building a client on the OS store reads it: Debian's takes ~18 M instructions (8–15 ms on
 /// these machines), which a host that only greets and lists profiles never needs, and which a
 /// sign-in starts on a blocking thread as it begins ([`SharedClient::prepare`]). One client
 /// for the SDK and the sign-in reads it once (the SDK's own client would read it again, on
 /// the way to its first call).
 #[derive(Clone, Debug, Default)]
-pub struct SharedClient(Arc<OnceLock<Result<reqwest::Client, String>>>);
+pub struct SharedClient {
+    trust: Trust,
+    built: Arc<OnceLock<Result<reqwest::Client, String>>>,
+}
+
+tokio::task_local! {
+    /// The client of the sign-in this task is doing: the SDK's calls, however deep in a
+    /// credential chain, send through it without each step being handed it.
+    static SIGNING_IN: SharedClient;
+}
 
 impl SharedClient {
-    /// The process's client, shared by every caller.
+    /// The process's client for `trust`, shared by every caller.
+    pub fn trusting(trust: &Trust) -> SharedClient {
+        static ALL: Mutex<Vec<SharedClient>> = Mutex::new(Vec::new());
+        let mut all = ALL.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = all.iter().find(|c| c.trust == *trust) {
+            return client.clone();
+        }
+        let client = SharedClient {
+            trust: trust.clone(),
+            built: Arc::default(),
+        };
+        all.push(client.clone());
+        client
+    }
+
+    /// The process's client for calls made for no profile ([`Trust::from_env`]).
     pub fn process() -> SharedClient {
-        static ONE: OnceLock<SharedClient> = OnceLock::new();
-        ONE.get_or_init(SharedClient::default).clone()
+        SharedClient::trusting(&Trust::from_env())
+    }
+
+    /// The client of the sign-in running on this task ([`SharedClient::scope`]), else
+    /// [`SharedClient::process`].
+    pub fn current() -> SharedClient {
+        SIGNING_IN
+            .try_with(SharedClient::clone)
+            .unwrap_or_else(|_| SharedClient::process())
+    }
+
+    /// Runs `work` with this client as [`SharedClient::current`].
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        SIGNING_IN.scope(self, work).await
     }
 
     /// Starts building the client on a blocking thread, unless it is built or being built.
@@ -26,66 +110,53 @@ impl SharedClient {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if self.0.get().is_none() {
-            let cell = self.0.clone();
-            drop(runtime.spawn_blocking(move || cell.get_or_init(build).is_ok()));
+        if self.built.get().is_none() {
+            let (cell, trust) = (self.built.clone(), self.trust.clone());
+            drop(runtime.spawn_blocking(move || cell.get_or_init(|| build(&trust)).is_ok()));
         }
     }
 
     /// The client: built now, or once [`SharedClient::prepare`]'s build ends (a wait of a few
     /// milliseconds at most, on this thread).
-    pub fn get(&self) -> Result<&reqwest::Client, ProtocolError> {
-        self.0.get_or_init(build).as_ref().map_err(|e| {
-            ProtocolError::new(
-                ErrorCode::Internal,
-                format!("cannot start the HTTP client: {e}"),
-                "Report this at https://github.com/roleport/roleport/issues.",
-            )
+    pub fn get(&self) -> Result<&reqwest::Client, HostError> {
+        let built = self.built.get_or_init(|| build(&self.trust));
+        built.as_ref().map_err(|why| HostError::HttpClient {
+            bundle: match &self.trust {
+                Trust::System => None,
+                Trust::Bundle { path, named_by } => Some((path.clone(), named_by.clone())),
+            },
+            why: why.clone(),
         })
     }
 }
 
-fn build() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+fn build(trust: &Trust) -> Result<reqwest::Client, String> {
+    let builder = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = match trust {
+        Trust::System => builder,
+        // The bundle replaces the OS store, as it does for the AWS CLI (and the store is not
+        // read at all).
+        Trust::Bundle { path, .. } => bundle(path)?
+            .into_iter()
+            .fold(builder.tls_built_in_root_certs(false), |b, cert| {
+                b.add_root_certificate(cert)
+            }),
+    };
+    builder.build().map_err(|e| e.to_string())
+}
+
+fn bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("{} is not a PEM bundle: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nothing_is_built_until_asked_and_then_once() {
-        let client = SharedClient::default();
-        assert!(client.0.get().is_none(), "made on first use");
-        client.prepare(); // outside a runtime: builds nothing, and does not panic
-        assert!(client.0.get().is_none());
-        let first: *const reqwest::Client = client.get().expect("builds");
-        let second: *const reqwest::Client = client.clone().get().expect("built");
-        assert_eq!(first, second, "one client per process, shared by clones");
-    }
-
-    #[test]
-    fn the_process_has_one() {
-        assert!(Arc::ptr_eq(
-            &SharedClient::process().0,
-            &SharedClient::process().0
-        ));
-    }
-
-    #[tokio::test]
-    async fn prepare_builds_it_in_the_background() {
-        let client = SharedClient::default();
-        client.prepare();
-        for _ in 0..500 {
-            if client.0.get().is_some() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("prepare built nothing within 5 s");
-    }
-}
+#[path = "http_client_tests.rs"]
+mod tests;

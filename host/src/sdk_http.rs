@@ -19,13 +19,14 @@ pub fn defaults() -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(client())
 }
 
-/// What an SDK config's `http_client` gets: the process's [`SharedClient`].
+/// What an SDK config's `http_client` gets: the [`SharedClient`] of the sign-in the call is
+/// made for ([`SharedClient::current`]), chosen as each request is sent.
 pub fn client() -> SharedHttpClient {
-    SharedHttpClient::new(Connector(SharedClient::process()))
+    SharedHttpClient::new(Connector)
 }
 
 #[derive(Clone, Debug)]
-struct Connector(SharedClient);
+struct Connector;
 
 impl HttpClient for Connector {
     fn http_connector(
@@ -39,7 +40,7 @@ impl HttpClient for Connector {
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let shared = self.0.clone();
+        let shared = SharedClient::current();
         HttpConnectorFuture::new(async move {
             let client = shared
                 .get()

@@ -17,7 +17,7 @@ use crate::credentials::cache::{Key, RoleCache};
 use crate::credentials::mfa::MfaSessions;
 use crate::error::HostError;
 use crate::federation::{self, Endpoints};
-use crate::http_client::SharedClient;
+use crate::http_client::{SharedClient, Trust};
 use crate::ipc::browser::BrowserLink;
 use crate::saml;
 use crate::settings::{self, SettingsError};
@@ -263,7 +263,7 @@ impl Service {
                 let _permit = self.signins.acquire().await.ok();
                 saml::open(
                     &self.endpoints,
-                    self.http.get()?,
+                    self.http.get().map_err(|e| e.to_protocol())?,
                     &self.saml,
                     open,
                     self.requester,
@@ -320,18 +320,22 @@ impl Service {
             plan.region.as_deref(),
             &open,
         )?;
-        // The HTTP client (and its trust store) is built while the credentials are looked up;
-        // STS and the sign-in both go through it.
-        self.http.prepare();
+        // STS and the sign-in both go through the profile's client. The OS trust store is read
+        // while the credentials are looked up; a CA bundle is read now, so a wrong path is
+        // told before any call.
+        let http = SharedClient::trusting(&plan.trust);
+        match plan.trust {
+            Trust::System => http.prepare(),
+            Trust::Bundle { .. } => drop(http.get()?),
+        }
         let ctx = credentials::Context {
             requester,
             mfa: &self.mfa,
             mfa_code: open.mfa_code.as_deref(),
             password: open.password.as_deref(),
         };
-        let session = self.session(&plan, &ctx).await?;
-        let http = (self.http.get()).map_err(|e| HostError::Federation(e.message))?;
-        let url = federation::signin_url(http, &target.urls, &session, &destination).await?;
+        let session = http.clone().scope(self.session(&plan, &ctx)).await?;
+        let url = federation::signin_url(http.get()?, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);
         record.account_id.clone_from(&session.account_id);

@@ -115,3 +115,27 @@ fn an_unreachable_sign_in_endpoint_is_a_coded_federation_error() {
         "{reply}"
     );
 }
+
+#[test]
+fn a_ca_bundle_that_cannot_be_read_is_told_before_any_call_and_a_readable_one_signs_in() {
+    let aws = Emulator::start();
+    let text = config(&aws).replace(
+        "[profile prod]\n",
+        "[profile prod]\nca_bundle = /nonexistent/corp-ca.pem\n",
+    );
+    let reply = open(&aws, aws.host_env(HostEnv::new(&text)), "prod");
+    assert_eq!(err_code(&reply), "config_unreadable", "{reply}");
+    let hint = reply["err"]["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("`ca_bundle` of profile `prod`"), "{reply}");
+    assert!(
+        aws.recorded("AssumeRole").is_empty(),
+        "no STS call was made"
+    );
+
+    // AWS_CA_BUNDLE wins over the profile's: a readable bundle, and the emulator (plain
+    // HTTP here) signs in through a client that trusts only it.
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/src/testdata/ca.pem");
+    let env = aws.host_env(HostEnv::new(&text)).var("AWS_CA_BUNDLE", ca);
+    let reply = open(&aws, env, "prod");
+    assert_eq!(reply["ok"]["account_id"], "111111111111", "{reply}");
+}

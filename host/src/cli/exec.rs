@@ -12,6 +12,7 @@ use crate::config::{AwsConfig, Plan};
 use crate::credentials::mfa::MfaSessions;
 use crate::credentials::{self, Issued};
 use crate::error::HostError;
+use crate::http_client::SharedClient;
 
 /// `roleport exec`.
 #[derive(clap::Args)]
@@ -123,7 +124,8 @@ fn resolve_and_run(profile: &str, mfa_code: Option<String>) -> anyhow::Result<(P
                     mfa_code: code.as_deref(),
                     password: None,
                 };
-                credentials::for_programs(plan, &ctx).await
+                let http = SharedClient::trusting(&plan.trust);
+                http.scope(credentials::for_programs(plan, &ctx)).await
             }
         })
         .await?;

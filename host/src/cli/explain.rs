@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::config::{AwsConfig, CognitoAuth, CognitoFlow, FileKind, Plan, RoleStep, Source};
 use crate::error::HostError;
+use crate::http_client::Trust;
 
 /// `roleport explain`.
 #[derive(clap::Args)]
@@ -55,12 +56,17 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
 
 /// The plan as JSON.
 pub fn plan_json(plan: &Plan) -> Value {
-    json!({
+    let mut v = json!({
         "profile": plan.profile,
         "region": plan.region,
         "source": source_json(plan),
         "roles": plan.roles.iter().map(role_json).collect::<Vec<_>>(),
-    })
+    });
+    // Only when set: the rest is what botocore's resolver says too (config_corpus.rs).
+    if let Trust::Bundle { path, .. } = &plan.trust {
+        v["ca_bundle"] = json!(path.display().to_string());
+    }
+    v
 }
 
 fn source_json(plan: &Plan) -> Value {
@@ -169,7 +175,7 @@ pub fn plan_text(plan: &Plan) -> String {
             kind.name()
         ),
         Source::Sso(sso) => format!(
-            "IAM Identity Center: role {} in account {} via {} ({}) — not supported yet",
+            "IAM Identity Center: role {} in account {} via {} ({})",
             sso.role_name, sso.account_id, sso.start_url, sso.region
         ),
         Source::Cognito(c) => {
@@ -196,6 +202,12 @@ pub fn plan_text(plan: &Plan) -> String {
             )
         }
     };
+    if let Trust::Bundle { path, named_by } = &plan.trust {
+        out.push_str(&format!(
+            "  trusts only the CAs in {} ({named_by})\n",
+            path.display()
+        ));
+    }
     out.push_str(&format!("  1. {source}\n"));
     if let Some(serial) = &plan.source_mfa_serial {
         out.push_str(&format!("     MFA device of the source: {serial}\n"));

@@ -7,6 +7,7 @@ use roleport_protocol::Appearance;
 pub use super::cognito::{CognitoAuth, CognitoFlow, CognitoSource};
 use super::compat::FileKind;
 use crate::arn::RoleArn;
+use crate::http_client::Trust;
 
 /// How to obtain a profile's credentials.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct Plan {
     pub region: Option<String>,
     /// Container / tab-group look.
     pub appearance: Appearance,
+    /// The CAs every call of this sign-in trusts (`AWS_CA_BUNDLE`, the profile's `ca_bundle`).
+    pub trust: Trust,
 }
 
 /// One AssumeRole call.

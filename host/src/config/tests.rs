@@ -514,3 +514,34 @@ async fn a_broken_settings_file_leaves_the_profiles_listed_with_their_own_look()
     assert_eq!(web.appearance, Appearance::default_for("prod-web"));
     assert!(config.settings().error.is_some());
 }
+
+#[tokio::test]
+async fn a_profile_trusts_aws_ca_bundle_else_its_own_ca_bundle_as_the_cli_does() {
+    use crate::http_client::Trust;
+    let text = "[profile proxied]\naws_access_key_id = AKID\naws_secret_access_key = s\n\
+                ca_bundle = /etc/corp/ca.pem\n\n\
+                [profile plain]\naws_access_key_id = AKID\naws_secret_access_key = s\n";
+    let path_of = |plan: Plan| match plan.trust {
+        Trust::Bundle { path, .. } => Some(path),
+        Trust::System => None,
+    };
+    let cfg = config(text).await;
+    assert_eq!(
+        path_of(cfg.plan("proxied").expect("plan")),
+        Some("/etc/corp/ca.pem".into())
+    );
+    assert_eq!(path_of(cfg.plan("plain").expect("plan")), None);
+
+    let fs = Fs::from_slice(&[("/cfg", text)]);
+    let env = Env::from_slice(&[("AWS_CONFIG_FILE", "/cfg"), ("AWS_CA_BUNDLE", "/env.pem")]);
+    let cfg = AwsConfig::load_with(&fs, &env)
+        .await
+        .expect("config parses");
+    for profile in ["proxied", "plain"] {
+        assert_eq!(
+            path_of(cfg.plan(profile).expect("plan")),
+            Some("/env.pem".into()),
+            "{profile}: the variable wins"
+        );
+    }
+}

@@ -183,6 +183,7 @@ mod tests {
             roles: vec![step("arn:aws:iam::111111111111:role/Admin")],
             region: Some("eu-west-1".into()),
             appearance: roleport_protocol::Appearance::default_for("prod"),
+            trust: crate::http_client::Trust::System,
         }
     }
 

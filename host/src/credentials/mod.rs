@@ -316,6 +316,7 @@ mod tests {
             roles: Vec::new(),
             region: region.map(str::to_owned),
             appearance: roleport_protocol::Appearance::default_for("p"),
+            trust: crate::http_client::Trust::System,
         }
     }
 
