@@ -19,7 +19,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The caller is not one of roleport's own extensions.
     CallerNotAllowed,
-    /// The AWS config or credentials file could not be read or parsed.
+    /// The AWS config or credentials file could not be read or parsed (or the CA bundle it
+    /// or `AWS_CA_BUNDLE` names).
     ConfigUnreadable,
     /// No profile of that name exists in the AWS config or credentials files.
     UnknownProfile,
