@@ -174,6 +174,9 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
 /// `open_tab`: the console in the profile's container / tab group, then `open_tab_result`.
 async fn open_tab(open: OpenTab) {
     let OpenTab { event_id, console } = open;
+    // Taken like a popup's open: two at once (terminals, or a terminal and the popup) would
+    // each find no container / group and make one.
+    let turn = Turn::take(&console.profile).await;
     let outcome = match tabs::open(
         &console.profile,
         &console.url,
@@ -195,6 +198,7 @@ async fn open_tab(open: OpenTab) {
             TabOutcome::Err(e)
         }
     };
+    drop(turn);
     let report = Request::OpenTabResult(OpenTabResult { event_id, outcome });
     match native_port::request(report).await {
         Ok(_) => {}

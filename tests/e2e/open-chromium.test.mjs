@@ -55,6 +55,21 @@ test('roleport open puts the console in the profile\'s tab group of the running 
   }
 });
 
+test('roleport open of one profile from two terminals at once puts both tabs in one tab group', async () => {
+  const b = await launch();
+  try {
+    await socketUp(b);
+    const runs = await Promise.all([1, 2].map(() => roleportAsync(['open', 'prod', '--json'], b.env)));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const groups = runs.map((r) => JSON.parse(r.stdout).group);
+    assert.equal(groups[0], groups[1], 'one group for the profile');
+    const titled = await b.worker.evaluate(async () => (await chrome.tabGroups.query({ title: 'prod' })).length);
+    assert.equal(titled, 1, 'no second group named alike');
+  } finally {
+    await b.done();
+  }
+});
+
 test('roleport open without a running browser fails and says how to fix it', async () => {
   // Nothing ever ran here.
   const home = makeHome(aws);

@@ -55,6 +55,19 @@ test('roleport open puts the console in the profile\'s container of the running 
   }
 });
 
+test('roleport open of one profile from two terminals at once puts both tabs in one container', async () => {
+  const b = await launch();
+  try {
+    await socketUp(b);
+    const runs = await Promise.all([1, 2].map(() => roleportAsync(['open', 'prod', '--json'], b.env)));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const [first, second] = runs.map((r) => JSON.parse(r.stdout).container);
+    assert.equal(first, second, 'one container for the profile');
+  } finally {
+    await b.done();
+  }
+});
+
 test('roleport open fails plainly once Firefox has quit', async () => {
   const b = await launch();
   try {

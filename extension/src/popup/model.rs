@@ -42,6 +42,10 @@ pub struct Model {
     /// alphabetically would jump when the favourites move to the top, under a click already
     /// on its way, and a star or an open recorded meanwhile would overwrite what was stored.
     prefs_known: bool,
+    /// The order the rows are drawn in: the stored recents as this popup opened, and the
+    /// favourites as they are now. An open is remembered for the next popup, not applied to
+    /// this one: rows moving as a reply arrives would put another row under the next click.
+    ranking: Prefs,
     /// The IAM Identity Center sign-in the host asked for.
     pub sso: Option<SsoPrompt>,
     /// The "Sync SSO accounts" button's discovery.
@@ -236,6 +240,7 @@ impl Model {
                 self.open_with(name, None, background)
             }
             Msg::PrefsLoaded(prefs) => {
+                self.ranking = prefs.clone();
                 self.prefs = prefs;
                 self.prefs_known = true;
                 None
@@ -244,6 +249,7 @@ impl Model {
                 let name =
                     name.or_else(|| self.visible().get(self.selected).map(|p| p.name.clone()))?;
                 self.prefs.toggle_favourite(&name);
+                self.ranking.favourites.clone_from(&self.prefs.favourites);
                 None
             }
             Msg::ToggleMark => {
@@ -524,7 +530,7 @@ impl Model {
         // comparison.
         let typing = !words.is_empty();
         ranked.sort_by_cached_key(|&(rank, i)| {
-            let (tier, at) = self.prefs.tier(&self.profiles[i].name);
+            let (tier, at) = self.ranking.tier(&self.profiles[i].name);
             let tier = if typing { tier.min(1) } else { tier };
             (tier, std::cmp::Reverse(rank), at)
         });

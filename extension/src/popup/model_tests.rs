@@ -26,6 +26,13 @@ fn opened() -> Model {
     model
 }
 
+/// A new popup over the same four profiles, with what the last one stored.
+fn reopened(prefs: Prefs) -> Model {
+    let mut model = loaded();
+    model.update(Msg::PrefsLoaded(prefs));
+    model
+}
+
 fn loaded() -> Model {
     let mut model = opened();
     let profiles = vec![
@@ -434,6 +441,15 @@ fn favourites_are_pinned_and_recents_follow_when_nothing_is_typed() {
         place: Place::Group(1),
         notices: Vec::new(),
     })));
+    assert_eq!(
+        names(&model),
+        ["sandbox", "dev", "prod", "prod-eu"],
+        "the star moves its row at once; the open is for the next popup"
+    );
+    assert_eq!(model.prefs.recents, ["prod-eu"]);
+
+    // The next popup: the favourite, then the recently opened, then the rest.
+    let mut model = reopened(model.prefs.clone());
     assert_eq!(names(&model), ["sandbox", "prod-eu", "dev", "prod"]);
     model.update(Msg::Filter("prod".into()));
     assert_eq!(
