@@ -100,9 +100,11 @@ impl SharedClient {
             .unwrap_or_else(|_| SharedClient::process())
     }
 
-    /// Runs `work` with this client as [`SharedClient::current`].
-    pub async fn scope<F: Future>(self, work: F) -> F::Output {
-        SIGNING_IN.scope(self, work).await
+    /// `work`, run with this client as [`SharedClient::current`]. Not an `async fn`: that
+    /// would hold `work` twice in its state, and every request's future is as big as the
+    /// biggest one's.
+    pub fn scope<F: Future>(self, work: F) -> impl Future<Output = F::Output> {
+        SIGNING_IN.scope(self, work)
     }
 
     /// Starts building the client on a blocking thread, unless it is built or being built.

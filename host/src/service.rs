@@ -31,9 +31,11 @@ const MAX_CONCURRENT_SIGNINS: usize = 6;
 const WAITING_FOR_A_TURN: &str =
     "its turn: the host signs in to 6 profiles at a time, and all 6 were still running";
 
-/// The host's request handler: fixed endpoints and one HTTP client for the host's life.
+/// The host's request handler: fixed endpoints, and the state kept between requests.
 pub struct Service {
     endpoints: Endpoints,
+    /// The client of calls made for no profile (a SAML sign-in); a profile's sign-in uses
+    /// the one its `ca_bundle` asks for.
     http: SharedClient,
     requester: Requester,
     mfa: MfaSessions,
@@ -231,21 +233,24 @@ impl Service {
                 };
                 Ok(Response::ListProfiles(crate::pages::page(list, &ask)))
             }
-            Request::OpenConsole(open) => self
-                .open_console(open, self.requester)
+            // The sign-ins are boxed: their futures are tens of KB, and unboxed they would
+            // set the size of every request's future, copied as each is spawned (a `hello`
+            // would copy one too).
+            Request::OpenConsole(open) => Box::pin(self.open_console(open, self.requester))
                 .await
                 .map(Response::OpenConsole)
                 .map_err(|e| e.to_protocol()),
-            Request::OpenInBrowser(open) => self
-                .open_in_browser(open)
+            Request::OpenInBrowser(open) => Box::pin(self.open_in_browser(open))
                 .await
                 .map(Response::OpenInBrowser),
             Request::OpenTabResult(result) => self
                 .browser()?
                 .report(result)
                 .map(|()| Response::OpenTabResult),
-            Request::SsoLogin(login) => self.sso_login(login.profile).await.map(Response::SsoLogin),
-            Request::SsoSync(sync) => self.sso_sync(sync).await.map(Response::SsoSync),
+            Request::SsoLogin(login) => Box::pin(self.sso_login(login.profile))
+                .await
+                .map(Response::SsoLogin),
+            Request::SsoSync(sync) => Box::pin(self.sso_sync(sync)).await.map(Response::SsoSync),
             Request::SamlRoles(posted) => saml::list(&self.saml, posted.saml_response)
                 .map(Response::SamlRoles)
                 .map_err(|e| e.to_protocol()),
@@ -261,13 +266,13 @@ impl Service {
                 // Bounded like every sign-in.
                 crate::limits::stage(WAITING_FOR_A_TURN);
                 let _permit = self.signins.acquire().await.ok();
-                saml::open(
+                Box::pin(saml::open(
                     &self.endpoints,
                     self.http.get().map_err(|e| e.to_protocol())?,
                     &self.saml,
                     open,
                     self.requester,
-                )
+                ))
                 .await
                 .map(Response::SamlOpen)
                 .map_err(|e| e.to_protocol())
@@ -326,7 +331,9 @@ impl Service {
         let http = SharedClient::trusting(&plan.trust);
         match plan.trust {
             Trust::System => http.prepare(),
-            Trust::Bundle { .. } => drop(http.get()?),
+            Trust::Bundle { .. } => {
+                http.get()?;
+            }
         }
         let ctx = credentials::Context {
             requester,
