@@ -31,9 +31,10 @@ impl Trust {
     /// What a call made for `profile` trusts: `AWS_CA_BUNDLE` (`env`), else the profile's
     /// `ca_bundle`, else the OS store, in the AWS CLI's order. `~/` is the home directory.
     pub fn of(env: Option<&str>, profile: &str, configured: Option<&str>) -> Trust {
-        let home = |path: &str| match (path.strip_prefix("~/"), dirs::home_dir()) {
-            (Some(rest), Some(home)) => home.join(rest),
-            _ => PathBuf::from(path),
+        let home = |path: &str| {
+            (path.strip_prefix("~/"))
+                .and_then(|rest| Some(dirs::home_dir()?.join(rest)))
+                .unwrap_or_else(|| PathBuf::from(path))
         };
         match (env.map(str::trim), configured.map(str::trim)) {
             (Some(var), _) if !var.is_empty() => Trust::Bundle {

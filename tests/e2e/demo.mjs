@@ -102,14 +102,16 @@ async function firefoxDemo() {
   const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
   await driver.installAddon(EXTENSION_DIR, true);
   await driver.get(`moz-extension://${uuid}/popup.html`);
-  console.log('demo: Firefox is open with roleport; click a profile. Ctrl-C to stop.');
   if (opts.headless) {
     const out = join(ROOT, 'dist', 'demo');
     mkdirSync(out, { recursive: true });
     await new Promise((r) => setTimeout(r, 1500));
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(out, 'popup-firefox.png'), await driver.takeScreenshot(), 'base64');
+    console.log('demo: headless Firefox (no display); the popup is in dist/demo/popup-firefox.png');
     await driver.quit();
     stop();
+  } else {
+    console.log('demo: Firefox is open with roleport; click a profile. Ctrl-C to stop.');
   }
 }
