@@ -89,14 +89,16 @@ impl View {
         list.set_attribute("role", "listbox")?;
         list.set_attribute("aria-label", "AWS profiles")?;
 
+        // The sessions go below the rows: a session arriving (the popup polls them) must not
+        // push the rows down under a click on its way.
         for child in [
             &header,
             &status,
             &alert_slot,
             &mfa_slot,
             &sso_slot,
-            &sessions_slot,
             &list,
+            &sessions_slot,
             &sync_slot,
         ] {
             root.append_child(child)?;
