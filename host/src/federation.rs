@@ -336,7 +336,7 @@ pub fn destination(
 
 /// Exchanges credentials for a sign-in token, and builds the one-time login URL.
 pub async fn signin_url(
-    http: &reqwest::Client,
+    http: &crate::http_client::Client,
     urls: &PartitionUrls,
     session: &SessionCredentials,
     destination: &Url,

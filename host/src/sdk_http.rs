@@ -12,7 +12,9 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 
-use crate::http_client::SharedClient;
+use bytes::Bytes;
+
+use crate::http_client::{HttpError, Reply, SharedClient};
 
 /// The SDK's config loader, as `aws_config::defaults`, sending through [`SharedClient`].
 pub fn defaults() -> aws_config::ConfigLoader {
@@ -45,50 +47,41 @@ impl HttpConnector for Connector {
             let client = shared
                 .get()
                 .map_err(|e| ConnectorError::other(e.to_string().into(), None))?;
-            let response = client
-                .execute(to_reqwest(request)?)
+            let reply = client
+                .send(to_http(request)?)
                 .await
                 .map_err(connector_error)?;
-            from_reqwest(response).await
+            from_reply(reply)
         })
     }
 }
 
-fn to_reqwest(request: HttpRequest) -> Result<reqwest::Request, ConnectorError> {
+fn to_http(request: HttpRequest) -> Result<http::Request<Bytes>, ConnectorError> {
     let request = request
         .try_into_http1x()
         .map_err(|e| ConnectorError::user(e.into()))?;
     let (parts, body) = request.into_parts();
     // AWS's JSON and query APIs send small bodies held in memory; none of the calls roleport
     // makes streams one.
-    let bytes = body.bytes().map(<[u8]>::to_vec).ok_or_else(|| {
+    let bytes = body.bytes().map(Bytes::copy_from_slice).ok_or_else(|| {
         ConnectorError::user("roleport's HTTP client sends no streaming bodies".into())
     })?;
-    reqwest::Request::try_from(http::Request::from_parts(parts, bytes))
-        .map_err(|e| ConnectorError::user(e.into()))
+    Ok(http::Request::from_parts(parts, bytes))
 }
 
-async fn from_reqwest(response: reqwest::Response) -> Result<HttpResponse, ConnectorError> {
-    let mut builder = http::Response::builder().status(response.status());
-    if let Some(headers) = builder.headers_mut() {
-        *headers = response.headers().clone();
-    }
-    let body = response.bytes().await.map_err(connector_error)?;
-    let response = builder
-        .body(SdkBody::from(body))
-        .map_err(|e| ConnectorError::other(e.into(), None))?;
+fn from_reply(reply: Reply) -> Result<HttpResponse, ConnectorError> {
+    let mut response = http::Response::new(SdkBody::from(reply.body));
+    *response.status_mut() = reply.status;
+    *response.headers_mut() = reply.headers;
     HttpResponse::try_from(response).map_err(|e| ConnectorError::other(e.into(), None))
 }
 
-/// Timeouts and failed connections are transient to the SDK's retry strategy, as with its own
+/// Timeouts and failed exchanges are transient to the SDK's retry strategy, as with its own
 /// client.
-fn connector_error(e: reqwest::Error) -> ConnectorError {
-    if e.is_timeout() {
-        ConnectorError::timeout(e.into())
-    } else if e.is_connect() || e.is_request() || e.is_body() {
-        ConnectorError::io(e.into())
-    } else {
-        ConnectorError::other(e.into(), None)
+fn connector_error(e: HttpError) -> ConnectorError {
+    match e {
+        HttpError::TimedOut => ConnectorError::timeout(e.into()),
+        HttpError::Connect(_) | HttpError::Failed(_) => ConnectorError::io(e.into()),
     }
 }
 

@@ -281,11 +281,14 @@ impl Service {
     }
 
     /// The plan's console credentials: kept from an earlier click while they last
-    /// (`credentials::cache`), else obtained now and kept.
+    /// (`credentials::cache`), else obtained now and kept, while a connection to the
+    /// `signin` host is made for the sign-in that follows (a kept session needs none: its
+    /// sign-in is the only call, and an idle connection may be there to reuse).
     async fn session(
         &self,
         plan: &crate::config::Plan,
         ctx: &credentials::Context<'_>,
+        signin: &url::Url,
     ) -> Result<credentials::SessionCredentials, HostError> {
         let key = Key::of(plan);
         if let Some(kept) = key
@@ -295,6 +298,7 @@ impl Service {
             tracing::debug!(profile = %plan.profile, "console credentials reused from memory");
             return Ok(kept);
         }
+        SharedClient::current().begin(signin);
         let session = credentials::obtain(plan, ctx).await?;
         if let Some(key) = key {
             self.roles.put(key, &session, std::time::SystemTime::now());
@@ -325,15 +329,12 @@ impl Service {
             plan.region.as_deref(),
             &open,
         )?;
-        // STS and the sign-in both go through the profile's client. The OS trust store is read
-        // while the credentials are looked up; a CA bundle is read now, so a wrong path is
-        // told before any call.
+        // STS and the sign-in both go through the profile's client. A CA bundle is read now,
+        // so a wrong path is told before any call; the OS trust store is read as the
+        // credentials are looked up (`session`).
         let http = SharedClient::trusting(&plan.trust);
-        match plan.trust {
-            Trust::System => http.prepare(),
-            Trust::Bundle { .. } => {
-                http.get()?;
-            }
+        if let Trust::Bundle { .. } = plan.trust {
+            http.get()?;
         }
         let ctx = credentials::Context {
             requester,
@@ -341,7 +342,11 @@ impl Service {
             mfa_code: open.mfa_code.as_deref(),
             password: open.password.as_deref(),
         };
-        let session = http.clone().scope(self.session(&plan, &ctx)).await?;
+        let signin = &target.urls.signin;
+        let session = http
+            .clone()
+            .scope(self.session(&plan, &ctx, signin))
+            .await?;
         let url = federation::signin_url(http.get()?, &target.urls, &session, &destination).await?;
         tracing::info!(profile = %plan.profile, account = ?session.account_id, "console sign-in URL ready");
         let mut record = audit::Record::now(audit::Event::Console, &plan.profile, requester);

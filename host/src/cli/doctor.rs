@@ -374,14 +374,16 @@ fn check_clock(report: &mut Report) {
     let asked = SystemTime::now();
     let date = super::runtime().ok().and_then(|rt| {
         rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()
+            let url = url::Url::parse(&endpoint).ok()?;
+            let client = crate::http_client::SharedClient::process();
+            let asked = client.get().ok()?.get(&url);
+            let response = tokio::time::timeout(Duration::from_secs(5), asked)
+                .await
+                .ok()?
                 .ok()?;
-            let response = client.get(&endpoint).send().await.ok()?;
             let date = response
-                .headers()
-                .get(reqwest::header::DATE)?
+                .headers
+                .get(http::header::DATE)?
                 .to_str()
                 .ok()?
                 .to_owned();

@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use http::StatusCode;
 use serde::Deserialize;
 use url::Url;
 
 use crate::backoff;
 use crate::error::HostError;
+use crate::http_client::{Client, HttpError};
 
 /// Attempts per `getSigninToken` (the first and two retries).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -31,10 +32,7 @@ enum Transient {
 /// The sign-in token for `token_url` (which carries the session: it is never logged or shown).
 /// 429, 5xx and unreachable endpoints are retried up to [`MAX_ATTEMPTS`] in all; a refusal
 /// (4xx) is final at once: a token is single-use, but a failed exchange never issued one.
-pub(super) async fn signin_token(
-    http: &reqwest::Client,
-    token_url: &Url,
-) -> Result<String, HostError> {
+pub(super) async fn signin_token(http: &Client, token_url: &Url) -> Result<String, HostError> {
     let host = token_url
         .host_str()
         .unwrap_or("the sign-in endpoint")
@@ -68,58 +66,44 @@ pub(super) async fn signin_token(
 }
 
 async fn once(
-    http: &reqwest::Client,
+    http: &Client,
     token_url: &Url,
     host: &str,
 ) -> Result<Result<String, Transient>, HostError> {
-    // reqwest's errors include the URL, which carries the session: never show them.
-    let response = match http.get(token_url.clone()).send().await {
+    let response = match http.get(token_url).await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() || e.is_connect() => {
-            return Ok(Err(Transient::Unreachable(describe(&e))));
-        }
-        Err(e) => {
+        Err(HttpError::TimedOut) => return Ok(Err(Transient::Unreachable("timed out"))),
+        Err(HttpError::Connect(_)) => return Ok(Err(Transient::Unreachable("connection failed"))),
+        // The causes are never shown: a request's may quote it, and this one's URL holds the
+        // session.
+        Err(HttpError::Failed(_)) => {
             return Err(HostError::Federation(format!(
-                "cannot reach {host}: {}",
-                describe(&e)
+                "cannot reach {host}: request failed"
             )));
         }
     };
-    let status = response.status();
+    let status = response.status;
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         let asked = crate::sso::pace::retry_after(
             response
-                .headers()
+                .headers
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok()),
         );
         return Ok(Err(Transient::Status(status, asked)));
     }
     if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&response.body);
         let snippet: String = body.chars().take(200).collect();
         return Err(HostError::Federation(format!(
             "the sign-in endpoint answered {status}: {}",
             snippet.trim()
         )));
     }
-    let token: SigninToken = response.json().await.map_err(|e| {
-        HostError::Federation(format!(
-            "unexpected answer from the sign-in endpoint: {}",
-            describe(&e)
-        ))
+    let token: SigninToken = serde_json::from_slice(&response.body).map_err(|_| {
+        HostError::Federation(
+            "unexpected answer from the sign-in endpoint: not the JSON AWS sends".into(),
+        )
     })?;
     Ok(Ok(token.signin_token))
-}
-
-fn describe(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_decode() {
-        "not the JSON AWS sends"
-    } else {
-        "request failed"
-    }
 }

@@ -162,7 +162,7 @@ pub fn container_name(role: &crate::arn::RoleArn) -> String {
 /// sign-in URL, as for a profile. Audited with the role ARN, never the assertion.
 pub async fn open(
     endpoints: &Endpoints,
-    http: &reqwest::Client,
+    http: &crate::http_client::Client,
     held: &Held,
     open: SamlOpen,
     requester: Requester,
@@ -172,6 +172,8 @@ pub async fn open(
     // Checked before STS: a refused region costs no call.
     let target = endpoints.target(Some(&role.partition), None, open.region.as_deref())?;
     let destination = federation::destination(&target.urls, &target.region, None)?;
+    // The sign-in host's handshake overlaps AssumeRoleWithSAML.
+    http.begin(&target.urls.signin);
     let assumed = sts::assume(
         &target.region,
         &grant.pair,
