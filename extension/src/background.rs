@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use roleport_protocol::{
-    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
-    Response, SettingsDoc, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
-    SsoSynced, TabOutcome,
+    ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
+    ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLoggedIn, SsoLogin, SsoSync,
+    SsoSyncProgress, TabOutcome,
 };
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::api;
@@ -83,7 +83,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         PopupRequest::SsoStatus { profile } => reply(Ok::<_, ProtocolError>(SsoStatus {
             user_code: SSO_CODES.with(|codes| codes.borrow().get(&profile).cloned()),
         })),
-        PopupRequest::SsoSync => reply(sso_sync().await),
+        PopupRequest::SsoSync => reply_js(sso_sync().await),
         PopupRequest::SsoSyncStatus => reply(Ok::<_, ProtocolError>(
             SYNC_PROGRESS.with(|p| p.borrow().clone()),
         )),
@@ -93,23 +93,36 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         )),
         PopupRequest::Sessions => reply(Ok::<_, ProtocolError>(sessions::infos().await)),
         PopupRequest::SignOut { profile } => reply(sign_out(&profile).await),
-        PopupRequest::SettingsGet => reply(settings(Request::SettingsGet).await),
+        PopupRequest::SettingsGet => reply_js(settings(Request::SettingsGet).await),
         PopupRequest::SettingsPut { settings: new } => {
             let saved = settings(Request::SettingsPut(SettingsPut { settings: new })).await;
             // The next popup must not open with the colours of the old rules.
             LAST_LIST.with(|l| *l.borrow_mut() = None);
-            reply(saved)
+            reply_js(saved)
         }
     }
 }
 
-/// The options page's `settings_get` / `settings_put`, passed to the host.
-async fn settings(request: Request) -> Result<SettingsDoc, ProtocolError> {
+/// The options page's `settings_get` / `settings_put`, passed to the host. The
+/// [`roleport_protocol::SettingsDoc`] goes back to the page as the host sent it: the page
+/// decodes it, the background has no use for it.
+async fn settings(request: Request) -> Result<JsValue, ProtocolError> {
     let asked = request.type_name();
-    match native_port::request(request).await? {
-        Response::SettingsGet(doc) | Response::SettingsPut(doc) => Ok(doc),
-        other => Err(wrong_answer(asked, &other)),
+    passed_on(native_port::request(request).await?, asked)
+}
+
+/// A result object of the host's, of type `asked`, to hand on to a page as it is: without its
+/// `type`, as the typed result the page decodes.
+fn passed_on(ok: JsValue, asked: &str) -> Result<JsValue, ProtocolError> {
+    let got = native_port::result_type(&ok);
+    if got != asked {
+        return Err(native_port::wrong_answer(asked, &got));
     }
+    let _ = js_sys::Reflect::delete_property(
+        ok.unchecked_ref::<js_sys::Object>(),
+        &JsValue::from_str("type"),
+    );
+    Ok(ok)
 }
 
 /// Browser start-up or extension install: open the host port now.
@@ -129,14 +142,12 @@ pub async fn on_host_event(event: Event) {
 }
 
 /// The popup's `sso_sync`: the host's discovery of every login's accounts and roles.
-async fn sso_sync() -> Result<SsoSynced, ProtocolError> {
+/// The host's [`roleport_protocol::SsoSynced`] goes on to the popup as it came.
+async fn sso_sync() -> Result<JsValue, ProtocolError> {
     SYNC_PROGRESS.with(|p| *p.borrow_mut() = None);
     let answer = native_port::request(Request::SsoSync(SsoSync::default())).await;
     SYNC_PROGRESS.with(|p| *p.borrow_mut() = None);
-    match answer? {
-        Response::SsoSync(synced) => Ok(synced),
-        other => Err(wrong_answer("sso_sync", &other)),
-    }
+    passed_on(answer?, "sso_sync")
 }
 
 /// `sso_device_code`: the identity provider's page in a normal tab (no container, no group:
@@ -162,12 +173,9 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
     let request = Request::SsoLogin(SsoLogin {
         profile: profile.clone(),
     });
-    let answer = native_port::request(request).await;
+    let answer = native_port::request_as::<SsoLoggedIn>(request).await;
     SSO_CODES.with(|codes| codes.borrow_mut().remove(&profile));
-    match answer? {
-        Response::SsoLogin(done) => log::debug(&format!("signed in to {}", done.login)),
-        other => return Err(wrong_answer("sso_login", &other)),
-    }
+    log::debug(&format!("signed in to {}", answer?.login));
     open(profile, None, None, true).await
 }
 
@@ -228,12 +236,9 @@ async fn list_profiles(cached: bool) -> Result<Rc<Listed>, ProtocolError> {
     let mut cursor = crate::profile_pages::Pages::first();
     let list = loop {
         let ask = Request::ListProfiles(roleport_protocol::ListProfiles::page(cursor));
-        match native_port::request(ask).await? {
-            Response::ListProfiles(page) => match pages.add(page)? {
-                crate::profile_pages::Step::Ask(next) => cursor = next,
-                crate::profile_pages::Step::Done(list) => break list,
-            },
-            other => return Err(wrong_answer("list_profiles", &other)),
+        match pages.add(native_port::request_as::<ProfilePage>(ask).await?)? {
+            crate::profile_pages::Step::Ask(next) => cursor = next,
+            crate::profile_pages::Step::Done(list) => break list,
         }
     };
     if let Some(listed) = last.filter(|l| l.list == list) {
@@ -317,10 +322,7 @@ async fn open(
         password,
         ..OpenConsole::default()
     });
-    let opened = match native_port::request(request).await? {
-        Response::OpenConsole(opened) => opened,
-        other => return Err(wrong_answer("open_console", &other)),
-    };
+    let opened: OpenConsoleOk = native_port::request_as(request).await?;
     if let Some(expired) = expired.filter(|s| s.profile == opened.profile) {
         match actions::renew(&expired, &opened, active).await {
             Ok(tab) => return Ok(tab),
@@ -377,25 +379,16 @@ fn reply<T: Serialize>(result: Result<T, ProtocolError>) -> JsValue {
     to_js(&PopupReply::from(result))
 }
 
-fn wrong_answer(asked: &str, got: &Response) -> ProtocolError {
-    let got = match got {
-        Response::Hello(_) => "hello",
-        Response::ListProfiles(_) => "list_profiles",
-        Response::OpenConsole(_) => "open_console",
-        Response::OpenInBrowser(_) => "open_in_browser",
-        Response::OpenTabResult => "open_tab_result",
-        Response::SsoLogin(_) => "sso_login",
-        Response::SsoSync(_) => "sso_sync",
-        Response::SamlRoles(_) => "saml_roles",
-        Response::SamlOpen(_) => "saml_open",
-        Response::SettingsGet(_) => "settings_get",
-        Response::SettingsPut(_) => "settings_put",
-    };
-    ProtocolError::new(
-        ErrorCode::BadFrame,
-        format!("The host answered {asked} with a {got} result"),
-        "Make sure the extension and `roleport` are the same version.",
-    )
+/// `{ok: value}` (or `{err: …}`), `value` as it is.
+fn reply_js(result: Result<JsValue, ProtocolError>) -> JsValue {
+    match result {
+        Ok(value) => {
+            let reply = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&reply, &JsValue::from_str("ok"), &value);
+            reply.into()
+        }
+        Err(e) => reply::<()>(Err(e)),
+    }
 }
 
 fn string_field(object: &JsValue, name: &str) -> Option<String> {

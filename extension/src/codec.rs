@@ -10,13 +10,16 @@ use wasm_bindgen::JsValue;
 
 /// Parses JSON text into `T`, as a coded error a person can report.
 pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ProtocolError> {
-    serde_json::from_str(text).map_err(|e| {
-        ProtocolError::new(
-            ErrorCode::BadFrame,
-            format!("roleport could not read {what}: {e}"),
-            "Make sure the extension and `roleport` are the same version.",
-        )
-    })
+    serde_json::from_str(text).map_err(|e| unreadable(what, e))
+}
+
+/// The error for `what` that did not decode, because of `why`.
+pub fn unreadable(what: &str, why: impl std::fmt::Display) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::BadFrame,
+        format!("roleport could not read {what}: {why}"),
+        "Make sure the extension and `roleport` are the same version.",
+    )
 }
 
 /// Serialises `T` to JSON text. Our own types always serialise.

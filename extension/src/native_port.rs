@@ -16,9 +16,10 @@ use std::cell::RefCell;
 
 use futures_channel::oneshot;
 use roleport_protocol::{
-    Envelope, ErrorCode, EventFrame, Hello, Outcome, ProtocolError, Reply, Request, Response,
-    NATIVE_HOST_NAME, PROTOCOL_VERSION,
+    Envelope, ErrorCode, EventFrame, Hello, HelloOk, ProtocolError, Request, NATIVE_HOST_NAME,
+    PROTOCOL_VERSION,
 };
+use serde::de::{DeserializeOwned, IgnoredAny};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
@@ -27,7 +28,11 @@ use crate::host_error::host_unavailable;
 use crate::pending::Pending;
 use crate::{codec, log};
 
-type Answer = Result<Response, ProtocolError>;
+/// A reply's `ok` member (the result object, `type` and all) as the JS value it arrived as,
+/// or its error. Only the caller knows which result it asked for, so only the caller decodes
+/// it ([`result`]), or hands it on untouched: the background never decodes every result
+/// type the host has.
+type Answer = Result<JsValue, ProtocolError>;
 
 /// How long the host has to answer `request`. A host that takes longer is judged hung: the
 /// request fails with `host_timeout` and the port is closed, which ends that host, so the
@@ -58,6 +63,38 @@ pub async fn request(request: Request) -> Answer {
         log::debug(&format!("{kind} failed: {}", e.code));
     }
     answer
+}
+
+/// [`request`], then the result decoded as `T` if its `type` is the request's own.
+pub async fn request_as<T: DeserializeOwned>(request: Request) -> Result<T, ProtocolError> {
+    let asked = request.type_name();
+    result(&self::request(request).await?, asked)
+}
+
+/// The `type` of a result object (`""` when it has none).
+pub fn result_type(ok: &JsValue) -> String {
+    js_sys::Reflect::get(ok, &JsValue::from_str("type"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default()
+}
+
+/// A result object decoded as `T` if its `type` is `asked`; a `bad_frame` error if not.
+pub fn result<T: DeserializeOwned>(ok: &JsValue, asked: &str) -> Result<T, ProtocolError> {
+    let got = result_type(ok);
+    if got != asked {
+        return Err(wrong_answer(asked, &got));
+    }
+    codec::from_js(ok, "a reply from the host")
+}
+
+/// The error for a host that answered request type `asked` with a result of type `got`.
+pub fn wrong_answer(asked: &str, got: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::BadFrame,
+        format!("The host answered {asked} with a {got} result"),
+        "Make sure the extension and `roleport` are the same version.",
+    )
 }
 
 /// Opens the port now if it is not open (browser start-up, install).
@@ -197,11 +234,16 @@ impl State {
         self.post(id, Request::Hello(hello));
         spawn_local(async move {
             match receiver.await {
-                Ok(Ok(Response::Hello(ok))) => log::debug(&format!(
-                    "host {} speaks protocol {}",
-                    ok.host_version, ok.protocol
-                )),
-                Ok(Ok(_)) => log::warn("the host answered hello with another type"),
+                Ok(Ok(ok)) if result_type(&ok) != "hello" => {
+                    log::warn("the host answered hello with another type")
+                }
+                Ok(Ok(ok)) => match codec::from_js::<HelloOk>(&ok, "a reply from the host") {
+                    Ok(ok) => log::debug(&format!(
+                        "host {} speaks protocol {}",
+                        ok.host_version, ok.protocol
+                    )),
+                    Err(e) => log::info(&e.to_string()),
+                },
                 // A dead port is logged once, by `disconnected`.
                 Ok(Err(e)) if e.code == ErrorCode::HostUnavailable => {}
                 Ok(Err(e)) => log::info(&e.to_string()),
@@ -231,15 +273,16 @@ impl State {
             return;
         }
         self.answered = true;
-        match codec::from_js::<Reply>(message, "a reply from the host") {
-            Ok(Reply {
-                id: Some(id),
-                outcome,
-                ..
+        match codec::from_js::<ReplyHead>(message, "a reply from the host")
+            .and_then(ReplyHead::check)
+        {
+            Ok(ReplyHead {
+                id: Some(id), err, ..
             }) => {
-                let answer = match outcome {
-                    Outcome::Ok(response) => Ok(response),
-                    Outcome::Err(e) => Err(e),
+                let answer = match err {
+                    None => Ok(js_sys::Reflect::get(message, &JsValue::from_str("ok"))
+                        .unwrap_or(JsValue::NULL)),
+                    Some(e) => Err(e),
                 };
                 if !self.pending.resolve(id, answer) {
                     log::warn(&format!(
@@ -247,14 +290,14 @@ impl State {
                     ));
                 }
             }
-            Ok(Reply {
+            Ok(ReplyHead {
                 id: None,
-                outcome: Outcome::Err(e),
+                err: Some(e),
                 ..
             }) => {
                 log::warn(&format!("the host could not read a request: {}", e.code));
             }
-            Ok(Reply { id: None, .. }) => log::warn("the host sent a result without an id"),
+            Ok(ReplyHead { id: None, .. }) => log::warn("the host sent a result without an id"),
             // Unreadable, but if its id is readable its caller gets the error, not silence.
             Err(e) => {
                 log::warn(&e.message);
@@ -281,6 +324,32 @@ impl State {
                 ensure_connected();
             });
         }
+    }
+}
+
+/// A reply as [`roleport_protocol::Reply`] reads it, but with its `ok` result only skipped:
+/// the result is decoded by the caller that asked for it ([`result`]).
+#[derive(serde::Deserialize)]
+struct ReplyHead {
+    #[allow(dead_code)]
+    v: u32,
+    id: Option<u64>,
+    #[serde(default)]
+    ok: Option<IgnoredAny>,
+    #[serde(default)]
+    err: Option<ProtocolError>,
+}
+
+impl ReplyHead {
+    /// Exactly one of `ok` and `err`, as [`roleport_protocol::Reply`] requires.
+    fn check(self) -> Result<ReplyHead, ProtocolError> {
+        if self.ok.is_some() == self.err.is_some() {
+            return Err(codec::unreadable(
+                "a reply from the host",
+                "a reply carries exactly one of `ok` and `err`",
+            ));
+        }
+        Ok(self)
     }
 }
 

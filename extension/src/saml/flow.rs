@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use roleport_protocol::{
-    ErrorCode, ProtocolError, Request, Response, SamlOpen, SamlRoleList, SamlRoles,
+    ErrorCode, OpenConsoleOk, ProtocolError, Request, SamlOpen, SamlRoleList, SamlRoles,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
@@ -76,7 +76,9 @@ pub async fn on_post(details: JsValue) {
     };
     let request = Request::SamlRoles(SamlRoles { saml_response });
     let result = match native_port::request(request).await {
-        Ok(Response::SamlRoles(list)) => Ok(list),
+        Ok(ok) if native_port::result_type(&ok) == "saml_roles" => {
+            from_js::<SamlRoleList>(&ok, "a reply from the host")
+        }
         Ok(_) => Err(ProtocolError::new(
             ErrorCode::BadFrame,
             "The host answered saml_roles with another result",
@@ -159,8 +161,9 @@ async fn open_one(
         role_arn,
         region: None,
     });
-    let opened = match native_port::request(request).await? {
-        Response::SamlOpen(opened) => opened,
+    let ok = native_port::request(request).await?;
+    let opened: OpenConsoleOk = match native_port::result_type(&ok).as_str() {
+        "saml_open" => from_js(&ok, "a reply from the host")?,
         _ => {
             return Err(ProtocolError::new(
                 ErrorCode::BadFrame,
