@@ -114,10 +114,7 @@ async fn settings(request: Request) -> Result<JsValue, ProtocolError> {
 /// A result object of the host's, of type `asked`, to hand on to a page as it is: without its
 /// `type`, as the typed result the page decodes.
 fn passed_on(ok: JsValue, asked: &str) -> Result<JsValue, ProtocolError> {
-    let got = native_port::result_type(&ok);
-    if got != asked {
-        return Err(native_port::wrong_answer(asked, &got));
-    }
+    native_port::of_type(&ok, asked)?;
     let _ = js_sys::Reflect::delete_property(
         ok.unchecked_ref::<js_sys::Object>(),
         &JsValue::from_str("type"),

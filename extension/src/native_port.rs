@@ -72,7 +72,7 @@ pub async fn request_as<T: DeserializeOwned>(request: Request) -> Result<T, Prot
 }
 
 /// The `type` of a result object (`""` when it has none).
-pub fn result_type(ok: &JsValue) -> String {
+fn result_type(ok: &JsValue) -> String {
     js_sys::Reflect::get(ok, &JsValue::from_str("type"))
         .ok()
         .and_then(|t| t.as_string())
@@ -81,20 +81,22 @@ pub fn result_type(ok: &JsValue) -> String {
 
 /// A result object decoded as `T` if its `type` is `asked`; a `bad_frame` error if not.
 pub fn result<T: DeserializeOwned>(ok: &JsValue, asked: &str) -> Result<T, ProtocolError> {
-    let got = result_type(ok);
-    if got != asked {
-        return Err(wrong_answer(asked, &got));
-    }
+    of_type(ok, asked)?;
     codec::from_js(ok, "a reply from the host")
 }
 
-/// The error for a host that answered request type `asked` with a result of type `got`.
-pub fn wrong_answer(asked: &str, got: &str) -> ProtocolError {
-    ProtocolError::new(
+/// `Ok` if the result object's `type` is `asked`: else the `bad_frame` error for a host that
+/// answered another request type's result.
+pub fn of_type(ok: &JsValue, asked: &str) -> Result<(), ProtocolError> {
+    let got = result_type(ok);
+    if got == asked {
+        return Ok(());
+    }
+    Err(ProtocolError::new(
         ErrorCode::BadFrame,
         format!("The host answered {asked} with a {got} result"),
         "Make sure the extension and `roleport` are the same version.",
-    )
+    ))
 }
 
 /// Opens the port now if it is not open (browser start-up, install).
@@ -234,15 +236,12 @@ impl State {
         self.post(id, Request::Hello(hello));
         spawn_local(async move {
             match receiver.await {
-                Ok(Ok(ok)) if result_type(&ok) != "hello" => {
-                    log::warn("the host answered hello with another type")
-                }
-                Ok(Ok(ok)) => match codec::from_js::<HelloOk>(&ok, "a reply from the host") {
+                Ok(Ok(ok)) => match result::<HelloOk>(&ok, "hello") {
                     Ok(ok) => log::debug(&format!(
                         "host {} speaks protocol {}",
                         ok.host_version, ok.protocol
                     )),
-                    Err(e) => log::info(&e.to_string()),
+                    Err(e) => log::warn(&e.to_string()),
                 },
                 // A dead port is logged once, by `disconnected`.
                 Ok(Err(e)) if e.code == ErrorCode::HostUnavailable => {}
@@ -331,8 +330,6 @@ impl State {
 /// the result is decoded by the caller that asked for it ([`result`]).
 #[derive(serde::Deserialize)]
 struct ReplyHead {
-    #[allow(dead_code)]
-    v: u32,
     id: Option<u64>,
     #[serde(default)]
     ok: Option<IgnoredAny>,

@@ -20,7 +20,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use url::Url;
 
-use crate::error::HostError;
+use crate::error::{chain, HostError};
 
 /// The variable the AWS CLI and SDKs read a CA bundle from; it wins over a profile's `ca_bundle`.
 pub const CA_BUNDLE_VAR: &str = "AWS_CA_BUNDLE";
@@ -228,16 +228,16 @@ impl Client {
         let exchange = async {
             let response = (self.pool.request(request.map(Full::new)).await).map_err(|e| {
                 if e.is_connect() {
-                    HttpError::Connect(causes(&e))
+                    HttpError::Connect(chain(&e))
                 } else {
-                    HttpError::Failed(causes(&e))
+                    HttpError::Failed(chain(&e))
                 }
             })?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, MAX_BODY)
                 .collect()
                 .await
-                .map_err(|e| HttpError::Failed(causes(&*e)))?
+                .map_err(|e| HttpError::Failed(chain(&*e)))?
                 .to_bytes();
             Ok(Reply {
                 status: parts.status,
@@ -257,19 +257,6 @@ impl Client {
             .map_err(|e| HttpError::Failed(e.to_string()))?;
         self.send(request).await
     }
-}
-
-/// An error and its causes, as one line: what a person needs to see (`invalid peer
-/// certificate: UnknownIssuer`), where hyper's own text says only `client error (Connect)`.
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// The certificate authorities of `trust`. A bundle replaces the OS store, as it does for

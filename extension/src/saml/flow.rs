@@ -75,18 +75,7 @@ pub async fn on_post(details: JsValue) {
         }
     };
     let request = Request::SamlRoles(SamlRoles { saml_response });
-    let result = match native_port::request(request).await {
-        Ok(ok) if native_port::result_type(&ok) == "saml_roles" => {
-            from_js::<SamlRoleList>(&ok, "a reply from the host")
-        }
-        Ok(_) => Err(ProtocolError::new(
-            ErrorCode::BadFrame,
-            "The host answered saml_roles with another result",
-            "Make sure the extension and `roleport` are the same version.",
-        )),
-        Err(e) => Err(e),
-    };
-    show(result).await;
+    show(native_port::request_as::<SamlRoleList>(request).await).await;
 }
 
 /// Keeps the outcome for the page and opens `saml.html#KEY` in a tab of its own.
@@ -161,17 +150,7 @@ async fn open_one(
         role_arn,
         region: None,
     });
-    let ok = native_port::request(request).await?;
-    let opened: OpenConsoleOk = match native_port::result_type(&ok).as_str() {
-        "saml_open" => from_js(&ok, "a reply from the host")?,
-        _ => {
-            return Err(ProtocolError::new(
-                ErrorCode::BadFrame,
-                "The host answered saml_open with another result",
-                "Make sure the extension and `roleport` are the same version.",
-            ))
-        }
-    };
+    let opened: OpenConsoleOk = native_port::request_as(request).await?;
     // Chromium's tab groups share one cookie jar: a sign-in that lands while another role's
     // console is still loading would replace its session before it is shown. So there, one
     // sign-in tab at a time, each until its console has loaded. Firefox containers need no

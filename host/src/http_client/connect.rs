@@ -87,7 +87,7 @@ impl Connector {
             return;
         };
         let mut begun = self.begun.lock().unwrap_or_else(PoisonError::into_inner);
-        begun.retain(|b| b.at.elapsed() < BEGUN_LASTS);
+        prune(&mut begun);
         if begun.iter().any(|b| b.origin == origin) {
             return;
         }
@@ -103,7 +103,7 @@ impl Connector {
             tokio::time::sleep(BEGUN_LASTS).await;
             if let Some(pending) = pending.upgrade() {
                 let mut begun = pending.lock().unwrap_or_else(PoisonError::into_inner);
-                begun.retain(|b| b.at.elapsed() < BEGUN_LASTS);
+                prune(&mut begun);
             }
         }));
     }
@@ -112,10 +112,15 @@ impl Connector {
     fn take(&self, uri: &Uri) -> Option<JoinHandle<Result<Stream, BoxError>>> {
         let origin = Origin::of(uri)?;
         let mut begun = self.begun.lock().unwrap_or_else(PoisonError::into_inner);
-        begun.retain(|b| b.at.elapsed() < BEGUN_LASTS);
+        prune(&mut begun);
         let at = begun.iter().position(|b| b.origin == origin)?;
         Some(begun.swap_remove(at).connection)
     }
+}
+
+/// Drops the connections begun longer than [`BEGUN_LASTS`] ago, closing them.
+fn prune(begun: &mut Vec<Begun>) {
+    begun.retain(|b| b.at.elapsed() < BEGUN_LASTS);
 }
 
 impl Service<Uri> for Connector {
