@@ -18,6 +18,7 @@
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
 //!   time), [`switch_roles`] (the console's Switch Role links offered without a host).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
+//!   [`last_list`] (the last list, in `storage.session` for the next popup),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
@@ -42,6 +43,7 @@ pub mod bindings;
 pub mod codec;
 pub mod host_error;
 pub mod isolation;
+pub mod last_list;
 pub mod log;
 pub mod messages;
 pub mod native_port;
