@@ -8,9 +8,9 @@
 //! native port, which no web page or other extension can write to.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use litemap::LiteMap;
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
     ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLoggedIn, SsoLogin, SsoSync,
@@ -30,7 +30,7 @@ use crate::{log, native_port, tabs};
 
 thread_local! {
     /// The user code of each profile's `sso_login` in progress, for the popup to show.
-    static SSO_CODES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    static SSO_CODES: RefCell<LiteMap<String, String>> = const { RefCell::new(LiteMap::new()) };
     /// The host's last answer to `list_profiles`, for the next popup to show at once.
     static LAST_LIST: RefCell<Option<Rc<Listed>>> = const { RefCell::new(None) };
     /// The last `sso_sync_progress` of the sync in progress, for the popup to show.

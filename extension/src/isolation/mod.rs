@@ -15,7 +15,6 @@ pub mod jar;
 pub mod rules;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 
 use roleport_protocol::{ErrorCode, ProtocolError};
 use serde::Deserialize;
@@ -73,10 +72,10 @@ thread_local! {
     /// The state, once read from `storage.session`; then this copy is the truth.
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     /// Rule ids that may exist: every update removes them all before adding its own.
-    static KNOWN_IDS: RefCell<BTreeSet<i64>> = const { RefCell::new(BTreeSet::new()) };
+    static KNOWN_IDS: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
     /// Updates sent and not yet answered, and the ids of the last one sent.
     static IN_FLIGHT: Cell<u32> = const { Cell::new(0) };
-    static LAST_IDS: RefCell<BTreeSet<i64>> = const { RefCell::new(BTreeSet::new()) };
+    static LAST_IDS: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The isolated domains of this build (the manifest's wildcard host permissions).
@@ -142,7 +141,12 @@ async fn loaded() {
             existing = from_js::<Vec<Rule>>(&rules, "the session rules").unwrap_or_default();
         }
     }
-    KNOWN_IDS.with(|k| k.borrow_mut().extend(existing.iter().map(|r| r.id)));
+    KNOWN_IDS.with(|k| {
+        let mut known = k.borrow_mut();
+        known.extend(existing.iter().map(|r| r.id));
+        known.sort_unstable();
+        known.dedup();
+    });
     STATE.with(|s| {
         s.borrow_mut().get_or_insert(stored);
     });
@@ -163,11 +167,13 @@ async fn commit() -> Result<(), JsValue> {
         return Ok(());
     };
     let rules = state.rules(&domains());
-    let ids: BTreeSet<i64> = rules.iter().filter_map(|r| r["id"].as_i64()).collect();
+    let ids: Vec<i64> = rules.iter().filter_map(|r| r["id"].as_i64()).collect();
     let remove: Vec<i64> = KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
         known.extend(ids.iter().copied());
-        known.iter().copied().collect()
+        known.sort_unstable();
+        known.dedup();
+        known.clone()
     });
     LAST_IDS.with(|l| *l.borrow_mut() = ids);
     if let Some(area) = api.storage().session() {

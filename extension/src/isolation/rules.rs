@@ -2,8 +2,7 @@
 //! state asks for. Pure: the background recomputes every rule from [`State`] after each change
 //! and swaps them in with one `updateSessionRules` call, so the browser never holds a mix.
 
-use std::collections::BTreeMap;
-
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -15,14 +14,14 @@ use super::jar::Jar;
 pub struct State {
     /// Profile name → its jar.
     #[serde(default)]
-    pub jars: BTreeMap<String, Jar>,
+    pub jars: LiteMap<String, Jar>,
     /// Tab id → the profile whose jar it uses.
     #[serde(default)]
-    pub tabs: BTreeMap<i64, String>,
+    pub tabs: LiteMap<i64, String>,
     /// Tab id → the sign-in host it may load while its login hop runs; every other top-level
     /// load of the isolated domains in that tab is blocked until the hop's cookie is in the jar.
     #[serde(default)]
-    pub gates: BTreeMap<i64, String>,
+    pub gates: LiteMap<i64, String>,
 }
 
 /// Rule ids per jar: one for the domain-wide rule and one per cookie domain. Gates take the
@@ -307,6 +306,14 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(domains_of(&patterns), ["aws.amazon.com", "fakeaws.test"]);
+    }
+
+    #[test]
+    fn the_state_an_earlier_version_stored_still_reads() {
+        let stored = r#"{"jars":{"prod":{"cookies":[]}},"tabs":{"42":"prod"},"gates":{}}"#;
+        let state: State = serde_json::from_str(stored).expect("parses");
+        assert_eq!(state.tabs.get(&42).map(String::as_str), Some("prod"));
+        assert!(state.gates.is_empty());
     }
 
     #[test]

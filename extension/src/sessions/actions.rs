@@ -277,7 +277,7 @@ async fn wait_until_left(tab: i64, not: &[&str]) {
 /// that container's / jar's cookie and AWS ends that session), then its tabs close and, in
 /// Chromium isolation, its jar is emptied.
 pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
-    let tabs: Vec<i64> = session.tabs.iter().copied().collect();
+    let tabs: Vec<i64> = session.tabs.clone();
     super::forget(&session.profile).await;
     if let (Some(url), Some(&tab)) = (&session.logout_url, tabs.first()) {
         let path = web_sys::Url::new(url)

@@ -10,7 +10,6 @@ pub mod actions;
 pub mod registry;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 
 use roleport_protocol::{OpenConsoleOk, OpenedTab, Place};
 use serde::Deserialize;
@@ -73,7 +72,7 @@ async fn loaded() {
     }
 }
 
-async fn open_tabs() -> Option<BTreeSet<i64>> {
+async fn open_tabs() -> Option<Vec<i64>> {
     #[derive(Deserialize)]
     struct Tab {
         id: i64,
@@ -139,11 +138,11 @@ pub async fn infos() -> Vec<SessionInfo> {
 
 /// A host sign-in (`opened`) now lives in `tab`: a new session, or the profile's renewed one.
 pub async fn signed_in(opened: &OpenConsoleOk, tab: &OpenedTab) {
-    signed_in_tabs(opened, &tab.place, BTreeSet::from([tab.tab_id])).await;
+    signed_in_tabs(opened, &tab.place, vec![tab.tab_id]).await;
 }
 
-/// As [`signed_in`], for a session carried by `tabs` in `place`.
-pub async fn signed_in_tabs(opened: &OpenConsoleOk, place: &Place, tabs: BTreeSet<i64>) {
+/// As [`signed_in`], for a session carried by `tabs` (ascending, each once) in `place`.
+pub async fn signed_in_tabs(opened: &OpenConsoleOk, place: &Place, tabs: Vec<i64>) {
     let isolated = match tabs.first() {
         Some(&tab) => crate::isolation::isolates(tab).await,
         None => false,

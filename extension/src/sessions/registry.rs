@@ -3,8 +3,7 @@
 //! until when. Pure: the background feeds it browser events and stores it in
 //! `storage.session` after each change ([`super`]).
 
-use std::collections::{BTreeMap, BTreeSet};
-
+use litemap::LiteMap;
 use roleport_protocol::Place;
 use serde::{Deserialize, Serialize};
 
@@ -19,9 +18,9 @@ pub struct Session {
     /// Chromium isolation keeps its cookies in the profile's jar.
     #[serde(default)]
     pub isolated: bool,
-    /// The tabs that carry the session.
+    /// The tabs that carry the session, in ascending order, each once.
     #[serde(default)]
-    pub tabs: BTreeSet<i64>,
+    pub tabs: Vec<i64>,
     /// The account signed in to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -102,7 +101,7 @@ pub struct SessionInfo {
 pub struct Registry {
     /// Profile → its session.
     #[serde(default)]
-    pub sessions: BTreeMap<String, Session>,
+    pub sessions: LiteMap<String, Session>,
 }
 
 impl Registry {
@@ -116,6 +115,8 @@ impl Registry {
         if let Some(old) = self.sessions.remove(&session.profile) {
             if old.place == session.place {
                 session.tabs.extend(old.tabs);
+                session.tabs.sort_unstable();
+                session.tabs.dedup();
             }
         }
         self.sessions.insert(session.profile.clone(), session);
@@ -126,7 +127,13 @@ impl Registry {
     pub fn add_tab(&mut self, profile: &str, tab: i64) -> bool {
         self.sessions
             .get_mut(profile)
-            .is_some_and(|s| s.tabs.insert(tab))
+            .is_some_and(|s| match s.tabs.binary_search(&tab) {
+                Ok(_) => false,
+                Err(at) => {
+                    s.tabs.insert(at, tab);
+                    true
+                }
+            })
     }
 
     /// A tab opened from `source` joins its session (it shares its cookies).
@@ -142,7 +149,7 @@ impl Registry {
     pub fn tab_closed(&mut self, tab: i64) -> Option<String> {
         let profile = self.profile_of(tab)?.to_owned();
         let session = self.sessions.get_mut(&profile)?;
-        session.tabs.remove(&tab);
+        session.tabs.retain(|&t| t != tab);
         if session.tabs.is_empty() {
             self.sessions.remove(&profile);
         }
@@ -150,9 +157,9 @@ impl Registry {
     }
 
     /// Keeps only the tabs in `open` (after a restart, tabs may have closed unseen).
-    pub fn keep_tabs(&mut self, open: &BTreeSet<i64>) -> bool {
+    pub fn keep_tabs(&mut self, open: &[i64]) -> bool {
         let before = self.clone();
-        for session in self.sessions.values_mut() {
+        for (_, session) in self.sessions.iter_mut() {
             session.tabs.retain(|t| open.contains(t));
         }
         self.sessions.retain(|_, s| !s.tabs.is_empty());
@@ -171,7 +178,7 @@ impl Registry {
     /// counted as marked from now on.
     pub fn newly_expired(&mut self, now: f64) -> Vec<Session> {
         let mut ended = Vec::new();
-        for session in self.sessions.values_mut() {
+        for (_, session) in self.sessions.iter_mut() {
             if session.expired(now) && !session.marked {
                 session.marked = true;
                 ended.push(session.clone());
