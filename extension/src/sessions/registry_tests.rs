@@ -176,4 +176,7 @@ fn the_stored_form_of_an_earlier_version_still_reads() {
     let r: Registry = serde_json::from_str(stored).expect("parses");
     assert_eq!(r.sessions[&"prod".to_owned()].tabs, [3, 9]);
     assert_eq!(r.profile_of(9), Some("prod"));
+    assert_eq!(r.sessions[&"prod".to_owned()].place, Place::Group(7));
+    let nowhere = r#"{"sessions":{"prod":{"profile":"prod","tabs":[3],"opened_at":1.0}}}"#;
+    assert!(serde_json::from_str::<Registry>(nowhere).is_err());
 }
