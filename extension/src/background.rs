@@ -8,9 +8,9 @@
 //! native port, which no web page or other extension can write to.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use litemap::LiteMap;
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
     ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLoggedIn, SsoLogin, SsoSync,
@@ -20,7 +20,7 @@ use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::bindings::api;
+use crate::bindings::{api, object, string_field};
 use crate::codec::{encode, from_js, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::{self, actions, actions::WhenOpen};
@@ -30,7 +30,7 @@ use crate::{log, native_port, tabs};
 
 thread_local! {
     /// The user code of each profile's `sso_login` in progress, for the popup to show.
-    static SSO_CODES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    static SSO_CODES: RefCell<LiteMap<String, String>> = const { RefCell::new(LiteMap::new()) };
     /// The host's last answer to `list_profiles`, for the next popup to show at once.
     static LAST_LIST: RefCell<Option<Rc<Listed>>> = const { RefCell::new(None) };
     /// The last `sso_sync_progress` of the sync in progress, for the popup to show.
@@ -156,8 +156,11 @@ async fn sso_device_code(code: SsoDeviceCode) {
             .borrow_mut()
             .insert(code.profile.clone(), code.user_code.clone())
     });
-    let tab = serde_json::json!({ "url": code.verification_uri_complete, "active": true });
-    match crate::bindings::call(api().tabs().create(&crate::codec::to_js(&tab))).await {
+    let tab = object(&[
+        ("url", code.verification_uri_complete.as_str().into()),
+        ("active", true.into()),
+    ]);
+    match crate::bindings::call(api().tabs().create(&tab)).await {
         Ok(_) => log::debug(&format!("opened the sign-in page for {}", code.profile)),
         Err(e) => log::warn(&format!(
             "could not open the sign-in page: {}",
@@ -388,13 +391,4 @@ fn reply_js(result: Result<JsValue, ProtocolError>) -> JsValue {
         }
         Err(e) => reply::<()>(Err(e)),
     }
-}
-
-fn string_field(object: &JsValue, name: &str) -> Option<String> {
-    if !object.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(object, &JsValue::from_str(name))
-        .ok()
-        .and_then(|v| v.as_string())
 }

@@ -4,6 +4,12 @@
 //! exists (Firefox) and `globalThis.chrome` otherwise; in MV3 both return promises.
 //! Methods that return a promise are bound as `-> Result<Promise, JsValue>` and awaited
 //! through [`call`], so a synchronous throw and a rejection end up as the same error.
+//!
+//! The browser's own objects (tabs, groups, containers, request details) are read with
+//! [`field`] and its kin, and the objects its calls take are built with [`object`]: a serde
+//! decoder or `json!` per object type cost the background's wasm several times as much.
+//! Our own types (the host's messages, what `storage.session` keeps) still go through
+//! [`crate::codec`].
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -136,4 +142,56 @@ pub fn error_text(error: &JsValue) -> Option<String> {
     Reflect::get(error, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())
+}
+
+/// Field `name` of a browser object (`undefined` when it has none, or is no object).
+pub fn field(object: &JsValue, name: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A string field of a browser object.
+pub fn string_field(object: &JsValue, name: &str) -> Option<String> {
+    field(object, name).as_string()
+}
+
+/// An integer field of a browser object (an id): a number without a fraction.
+pub fn int_field(object: &JsValue, name: &str) -> Option<i64> {
+    field(object, name)
+        .as_f64()
+        .filter(|n| n.fract() == 0.0)
+        .map(|n| n as i64)
+}
+
+/// A plain object with these fields, for a browser API call.
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+/// A JS array of tab ids.
+pub fn ids(ids: &[i64]) -> JsValue {
+    ids.iter()
+        .map(|&id| JsValue::from_f64(id as f64))
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+/// The items of a JS array; `None` when `value` is no array.
+pub fn items(value: &JsValue) -> Option<Vec<JsValue>> {
+    Some(value.dyn_ref::<js_sys::Array>()?.iter().collect())
+}
+
+/// A JS array of strings; `None` when it is no array or holds anything else.
+pub fn strings(value: &JsValue) -> Option<Vec<String>> {
+    value
+        .dyn_ref::<js_sys::Array>()?
+        .iter()
+        .map(|v| v.as_string())
+        .collect()
 }

@@ -17,7 +17,8 @@
 //!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
 //!   time), [`switch_roles`] (the console's Switch Role links offered without a host).
-//! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API),
+//! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;
+//!   browser objects are read and built field by field there, not through serde),
 //!   [`last_list`] (the last list, in `storage.session` for the next popup),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A request from one of the extension's own pages to the background.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "RequestFields")]
 pub enum PopupRequest {
     /// The profiles to show; answered with a [`ProfileList`]. `cached`: the background may
     /// answer with the list the host gave it last (at once, without a round trip); the popup
@@ -106,6 +106,99 @@ impl PopupRequest {
     /// The popup's `list_profiles`: answered as JSON text.
     pub fn list(cached: bool) -> PopupRequest {
         PopupRequest::ListProfiles { cached, text: true }
+    }
+
+    /// Every request type, as on the wire.
+    const TYPES: &'static [&'static str] = &[
+        "list_profiles",
+        "open",
+        "open_many",
+        "sso_login",
+        "sso_status",
+        "sso_sync",
+        "sso_sync_status",
+        "saml_pending",
+        "saml_open",
+        "sessions",
+        "sign_out",
+        "settings_get",
+        "settings_put",
+    ];
+}
+
+/// A [`PopupRequest`] as on the wire: every variant's fields beside `type`, in one flat
+/// struct that serde decodes straight from the text. The derived decoder of an internally
+/// tagged enum first copies the object into a tree (serde's `Content`), and that code was a
+/// large part of the background's wasm.
+#[derive(Deserialize)]
+struct RequestFields {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    cached: bool,
+    #[serde(default)]
+    text: bool,
+    profile: Option<String>,
+    mfa_code: Option<String>,
+    password: Option<String>,
+    #[serde(default)]
+    background: bool,
+    profiles: Option<Vec<String>>,
+    key: Option<String>,
+    handle: Option<String>,
+    roles: Option<Vec<String>>,
+    settings: Option<roleport_protocol::Settings>,
+}
+
+impl TryFrom<RequestFields> for PopupRequest {
+    type Error = serde::de::value::Error;
+
+    fn try_from(wire: RequestFields) -> Result<PopupRequest, Self::Error> {
+        use serde::de::Error;
+        fn given<T>(field: Option<T>, name: &'static str) -> Result<T, serde::de::value::Error> {
+            field.ok_or_else(|| Error::missing_field(name))
+        }
+        let profile = || given(wire.profile.clone(), "profile");
+        Ok(match wire.kind.as_str() {
+            "list_profiles" => PopupRequest::ListProfiles {
+                cached: wire.cached,
+                text: wire.text,
+            },
+            "open" => PopupRequest::Open {
+                profile: profile()?,
+                mfa_code: wire.mfa_code,
+                password: wire.password,
+                background: wire.background,
+            },
+            "open_many" => PopupRequest::OpenMany {
+                profiles: given(wire.profiles, "profiles")?,
+                background: wire.background,
+            },
+            "sso_login" => PopupRequest::SsoLogin {
+                profile: profile()?,
+            },
+            "sso_status" => PopupRequest::SsoStatus {
+                profile: profile()?,
+            },
+            "sso_sync" => PopupRequest::SsoSync,
+            "sso_sync_status" => PopupRequest::SsoSyncStatus,
+            "saml_pending" => PopupRequest::SamlPending {
+                key: given(wire.key, "key")?,
+            },
+            "saml_open" => PopupRequest::SamlOpen {
+                handle: given(wire.handle, "handle")?,
+                roles: given(wire.roles, "roles")?,
+            },
+            "sessions" => PopupRequest::Sessions,
+            "sign_out" => PopupRequest::SignOut {
+                profile: profile()?,
+            },
+            "settings_get" => PopupRequest::SettingsGet,
+            "settings_put" => PopupRequest::SettingsPut {
+                settings: given(wire.settings, "settings")?,
+            },
+            other => return Err(Error::unknown_variant(other, PopupRequest::TYPES)),
+        })
     }
 }
 
@@ -236,6 +329,59 @@ mod tests {
             serde_json::to_value(&open).expect("serialises"),
             json!({"type": "open", "profile": "prod"})
         );
+    }
+
+    #[test]
+    fn every_request_reads_back_as_it_was_written() {
+        let settings = roleport_protocol::Settings {
+            rules: vec![roleport_protocol::Rule {
+                name: Some("prod*".into()),
+                color: Some(roleport_protocol::Color::Red),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let profile = || "prod".to_owned();
+        let requests = [
+            PopupRequest::list(true),
+            PopupRequest::ListProfiles {
+                cached: false,
+                text: false,
+            },
+            PopupRequest::Open {
+                profile: profile(),
+                mfa_code: Some("123456".into()),
+                password: Some("pw".into()),
+                background: true,
+            },
+            PopupRequest::OpenMany {
+                profiles: vec![profile(), "dev".into()],
+                background: false,
+            },
+            PopupRequest::SsoLogin { profile: profile() },
+            PopupRequest::SsoStatus { profile: profile() },
+            PopupRequest::SsoSync,
+            PopupRequest::SsoSyncStatus,
+            PopupRequest::SamlPending { key: "k".into() },
+            PopupRequest::SamlOpen {
+                handle: "h".into(),
+                roles: vec!["arn:aws:iam::1:role/r".into()],
+            },
+            PopupRequest::Sessions,
+            PopupRequest::SignOut { profile: profile() },
+            PopupRequest::SettingsGet,
+            PopupRequest::SettingsPut { settings },
+        ];
+        assert_eq!(requests.len(), PopupRequest::TYPES.len() + 1);
+        for request in requests {
+            let text = serde_json::to_string(&request).expect("serialises");
+            let back: PopupRequest = serde_json::from_str(&text).expect("parses");
+            assert_eq!(back, request, "{text}");
+        }
+        // The type need not come first.
+        let late: PopupRequest =
+            serde_json::from_str(r#"{"profile":"prod","type":"sign_out"}"#).expect("parses");
+        assert_eq!(late, PopupRequest::SignOut { profile: profile() });
     }
 
     #[test]

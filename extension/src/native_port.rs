@@ -16,8 +16,7 @@ use std::cell::RefCell;
 
 use futures_channel::oneshot;
 use roleport_protocol::{
-    Envelope, ErrorCode, EventFrame, Hello, HelloOk, ProtocolError, Request, NATIVE_HOST_NAME,
-    PROTOCOL_VERSION,
+    Envelope, ErrorCode, Hello, HelloOk, ProtocolError, Request, NATIVE_HOST_NAME, PROTOCOL_VERSION,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use wasm_bindgen::prelude::*;
@@ -257,7 +256,7 @@ impl State {
         }
         // Never log the message itself: an open_console reply holds a sign-in token.
         if is_event(message) {
-            match codec::from_js::<EventFrame>(message, "an event from the host") {
+            match codec::decode_event(&codec::text_of(message)) {
                 Ok(frame) if frame.v == PROTOCOL_VERSION => {
                     // Handled in a task of its own: it sends requests on this port.
                     spawn_local(crate::background::on_host_event(frame.event));

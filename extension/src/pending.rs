@@ -3,22 +3,21 @@
 //! Every request gets exactly one answer: the host's reply, or the error that ends the port
 //! ([`Pending::fail_all`]).
 
-use std::collections::HashMap;
-
 use futures_channel::oneshot;
+use litemap::LiteMap;
 
 /// Outstanding requests on one port, and the id counter.
 #[derive(Debug)]
 pub struct Pending<T> {
     next_id: u64,
-    waiting: HashMap<u64, oneshot::Sender<T>>,
+    waiting: LiteMap<u64, oneshot::Sender<T>>,
 }
 
 impl<T> Default for Pending<T> {
     fn default() -> Self {
         Pending {
             next_id: 1,
-            waiting: HashMap::new(),
+            waiting: LiteMap::new(),
         }
     }
 }
@@ -47,7 +46,7 @@ impl<T> Pending<T> {
 
     /// Answers every outstanding request with `make()` and forgets them.
     pub fn fail_all(&mut self, make: impl Fn() -> T) {
-        for (_, tx) in self.waiting.drain() {
+        for (_, tx) in std::mem::take(&mut self.waiting) {
             let _ = tx.send(make());
         }
     }

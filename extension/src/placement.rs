@@ -2,7 +2,7 @@
 //! container or tab group that may already exist. Pure decisions; [`crate::tabs`] acts on them.
 
 use roleport_protocol::Appearance;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The isolation the running browser offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +24,8 @@ impl Isolation {
     }
 }
 
-/// A Firefox container as `contextualIdentities.query` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A Firefox container as `contextualIdentities.query` returns it (`cookieStoreId`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
     /// Its cookie store, e.g. `firefox-container-3`.
     pub cookie_store_id: String,
@@ -88,12 +87,11 @@ impl ContainerPlan {
 }
 
 /// A Chromium tab group as `tabGroups.query` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TabGroup {
     /// Group id.
     pub id: i64,
     /// Its title, if it has one.
-    #[serde(default)]
     pub title: Option<String>,
 }
 
@@ -276,20 +274,5 @@ mod tests {
             serde_json::to_value(plain).expect("serialises"),
             json!({"url": "https://x/", "active": false})
         );
-    }
-
-    #[test]
-    fn query_results_parse() {
-        let found: Vec<Container> = serde_json::from_value(json!([{
-            "cookieStoreId": "firefox-container-4", "name": "prod", "color": "red",
-            "colorCode": "#ff613d", "icon": "fence", "iconUrl": "resource://x"
-        }]))
-        .expect("parses");
-        assert_eq!(found[0].cookie_store_id, "firefox-container-4");
-        let groups: Vec<TabGroup> = serde_json::from_value(json!([
-            {"id": 5, "title": "prod", "color": "red", "collapsed": false, "windowId": 1}
-        ]))
-        .expect("parses");
-        assert_eq!(pick_group("prod", &groups), Some(5));
     }
 }

@@ -2,11 +2,13 @@
 //! (Chromium), creating or recolouring that container / group as [`placement`] decides.
 
 use roleport_protocol::{Appearance, ErrorCode, ProtocolError};
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use crate::bindings::{api, call, error_text, Api, ContextualIdentities, TabGroups};
-use crate::codec::{from_js, to_js};
+use crate::bindings::{
+    api, call, error_text, ids, int_field, items, object, string_field, Api, ContextualIdentities,
+    TabGroups,
+};
+use crate::codec::{to_js, unreadable};
 use crate::messages::{OpenedTab, Place};
 use crate::placement::{
     pick_group, Container, ContainerPlan, GroupLook, Isolation, NewTab, TabGroup,
@@ -37,11 +39,7 @@ async fn open_in_container(
     look: Appearance,
     active: bool,
 ) -> Result<OpenedTab, ProtocolError> {
-    let query = to_js(&serde_json::json!({ "name": profile }));
-    let found = call(identities.query(&query))
-        .await
-        .map_err(refused("find the container"))?;
-    let found: Vec<Container> = from_js(&found, "the container list")?;
+    let found = containers(identities, profile).await?;
     let cookie_store_id = match ContainerPlan::decide(profile, &found, look) {
         ContainerPlan::Reuse(id) => id,
         ContainerPlan::Update(id, details) => {
@@ -54,7 +52,7 @@ async fn open_in_container(
             let created = call(identities.create(&to_js(&details)))
                 .await
                 .map_err(refused("create the container"))?;
-            from_js::<Container>(&created, "the new container")?.cookie_store_id
+            (container(&created).ok_or_else(|| misread("the new container")))?.cookie_store_id
         }
     };
     let tab = NewTab {
@@ -98,16 +96,21 @@ async fn open_in_group(
     )
     .await?;
 
-    let query = to_js(&serde_json::json!({ "title": profile }));
+    let query = object(&[("title", profile.into())]);
     let found = call(groups.query(&query))
         .await
         .map_err(refused("find the tab group"))?;
-    let found: Vec<TabGroup> = from_js(&found, "the tab group list")?;
+    let found = (items(&found).map(|groups| groups.iter().map(tab_group).collect()))
+        .and_then(|found: Option<Vec<TabGroup>>| found)
+        .ok_or_else(|| misread("the tab group list"))?;
     let options = match pick_group(profile, &found) {
-        Some(group_id) => serde_json::json!({ "tabIds": [tab_id], "groupId": group_id }),
-        None => serde_json::json!({ "tabIds": [tab_id] }),
+        Some(group_id) => object(&[
+            ("tabIds", ids(&[tab_id])),
+            ("groupId", (group_id as f64).into()),
+        ]),
+        None => object(&[("tabIds", ids(&[tab_id]))]),
     };
-    let group_id = call(api.tabs().group(&to_js(&options)))
+    let group_id = call(api.tabs().group(&options))
         .await
         .map_err(refused("group the tab"))?;
     let group_id = group_id.as_f64().ok_or_else(|| unexpected("tabs.group"))? as i64;
@@ -135,11 +138,7 @@ pub async fn recolour(profile: &str, place: &Place, look: Appearance) -> Result<
             let Some(identities) = api.contextual_identities() else {
                 return Ok(());
             };
-            let query = to_js(&serde_json::json!({ "name": profile }));
-            let found = call(identities.query(&query))
-                .await
-                .map_err(refused("find the container"))?;
-            let found: Vec<Container> = from_js(&found, "the container list")?;
+            let found = containers(&identities, profile).await?;
             if let ContainerPlan::Update(id, details) = ContainerPlan::decide(profile, &found, look)
             {
                 call(identities.update(&id, &to_js(&details)))
@@ -160,14 +159,47 @@ pub async fn recolour(profile: &str, place: &Place, look: Appearance) -> Result<
 
 /// Opens a tab as `tab` says; its id.
 pub(crate) async fn create_tab(api: &Api, tab: &NewTab<'_>) -> Result<i64, ProtocolError> {
-    #[derive(Deserialize)]
-    struct Created {
-        id: i64,
-    }
     let created = call(api.tabs().create(&to_js(tab)))
         .await
         .map_err(refused("open the tab"))?;
-    Ok(from_js::<Created>(&created, "the new tab")?.id)
+    int_field(&created, "id").ok_or_else(|| misread("the new tab"))
+}
+
+/// The containers `contextualIdentities.query({name})` finds.
+async fn containers(
+    identities: &ContextualIdentities,
+    profile: &str,
+) -> Result<Vec<Container>, ProtocolError> {
+    let query = object(&[("name", profile.into())]);
+    let found = call(identities.query(&query))
+        .await
+        .map_err(refused("find the container"))?;
+    (items(&found).map(|found| found.iter().map(container).collect()))
+        .and_then(|found: Option<Vec<Container>>| found)
+        .ok_or_else(|| misread("the container list"))
+}
+
+/// A `contextualIdentities.ContextualIdentity`.
+fn container(value: &JsValue) -> Option<Container> {
+    Some(Container {
+        cookie_store_id: string_field(value, "cookieStoreId")?,
+        name: string_field(value, "name")?,
+        color: string_field(value, "color")?,
+        icon: string_field(value, "icon")?,
+    })
+}
+
+/// A `tabGroups.TabGroup`.
+fn tab_group(value: &JsValue) -> Option<TabGroup> {
+    Some(TabGroup {
+        id: int_field(value, "id")?,
+        title: string_field(value, "title"),
+    })
+}
+
+/// The error for a browser object without the fields the browser documents.
+fn misread(what: &str) -> ProtocolError {
+    unreadable(what, "a field is missing or of another type")
 }
 
 /// The error for a browser API call that failed.

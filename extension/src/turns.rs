@@ -3,14 +3,13 @@
 //! finds the session it made (focus, or another tab of it) instead of signing in again into a
 //! second tab group of the same name.
 
-use std::collections::HashMap;
-
 use futures_channel::oneshot;
+use litemap::LiteMap;
 
 /// Whose turn it is, by key (a profile name), and who waits for it.
 #[derive(Debug, Default)]
 pub struct Turns {
-    busy: HashMap<String, Vec<oneshot::Sender<()>>>,
+    busy: LiteMap<String, Vec<oneshot::Sender<()>>>,
 }
 
 impl Turns {

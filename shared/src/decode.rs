@@ -6,8 +6,9 @@
 //! result's `type`, the page's list) and once more for each of its thousands of profiles
 //! (the appearance fields), which made it the slowest thing the extension's background did
 //! at 5,000 profiles, and `Content`'s code a large part of its wasm. Here:
-//! - [`Reply`] and [`ProfilePage`], [`ProfileSummary`] decode through flat copies of their
-//!   fields (`try_from` / `from`), which derived decoders read straight from the text;
+//! - [`Reply`] and [`ProfilePage`], [`ProfileSummary`], [`OpenConsoleOk`] and [`OpenTab`],
+//!   [`SamlRole`] decode through flat copies of their fields (`try_from` / `from`), which
+//!   derived decoders read straight from the text;
 //! - [`Response`] reads its `type` and then decodes that variant from the rest of the same
 //!   object, which needs `type` to be the object's first key. Every result a host sends has
 //!   it first (serde writes an internally tagged enum's tag first), and a browser keeps the
@@ -20,11 +21,12 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::discovery::SsoSynced;
-use crate::saml::SamlRoleList;
+use crate::saml::{SamlRole, SamlRoleList};
 use crate::settings::SettingsDoc;
 use crate::{
-    Appearance, Color, HelloOk, Icon, OpenConsoleOk, OpenedInBrowser, Outcome, ProfileKind,
-    ProfileList, ProfilePage, ProfileSummary, ProtocolError, Reply, Request, Response, SsoLoggedIn,
+    Appearance, Color, HelloOk, Icon, OpenConsoleOk, OpenTab, OpenedInBrowser, Outcome,
+    ProfileKind, ProfileList, ProfilePage, ProfileSummary, ProtocolError, Reply, Request, Response,
+    SsoLoggedIn,
 };
 
 /// [`Reply`] as on the wire: `ok` and `err` beside `v` and `id`.
@@ -111,6 +113,98 @@ impl From<SummaryFields> for ProfileSummary {
             account_name: wire.account_name,
             discovered: wire.discovered,
             tags: wire.tags,
+            appearance: Appearance {
+                color: wire.color,
+                icon: wire.icon,
+                label: wire.label,
+            },
+        }
+    }
+}
+
+/// [`OpenConsoleOk`] as on the wire: the appearance's fields beside the others; with the
+/// `event_id` of an [`OpenTab`], which is one beside the same fields.
+#[derive(Deserialize)]
+pub(crate) struct ConsoleFields {
+    #[serde(default)]
+    event_id: Option<u64>,
+    profile: String,
+    url: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    notices: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    logout_url: Option<String>,
+    color: Color,
+    icon: Icon,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+impl From<ConsoleFields> for OpenConsoleOk {
+    fn from(wire: ConsoleFields) -> OpenConsoleOk {
+        OpenConsoleOk {
+            profile: wire.profile,
+            url: wire.url,
+            account_id: wire.account_id,
+            role: wire.role,
+            expires_at: wire.expires_at,
+            notices: wire.notices,
+            region: wire.region,
+            logout_url: wire.logout_url,
+            appearance: Appearance {
+                color: wire.color,
+                icon: wire.icon,
+                label: wire.label,
+            },
+        }
+    }
+}
+
+impl TryFrom<ConsoleFields> for OpenTab {
+    type Error = de::value::Error;
+
+    fn try_from(mut wire: ConsoleFields) -> Result<OpenTab, Self::Error> {
+        let event_id = wire
+            .event_id
+            .take()
+            .ok_or_else(|| de::Error::missing_field("event_id"))?;
+        Ok(OpenTab {
+            event_id,
+            console: wire.into(),
+        })
+    }
+}
+
+/// [`SamlRole`] as on the wire: the appearance's fields beside the others.
+#[derive(Deserialize)]
+pub(crate) struct RoleFields {
+    role_arn: String,
+    principal_arn: String,
+    account_id: String,
+    role: String,
+    name: String,
+    color: Color,
+    icon: Icon,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+impl From<RoleFields> for SamlRole {
+    fn from(wire: RoleFields) -> SamlRole {
+        SamlRole {
+            role_arn: wire.role_arn,
+            principal_arn: wire.principal_arn,
+            account_id: wire.account_id,
+            role: wire.role,
+            name: wire.name,
             appearance: Appearance {
                 color: wire.color,
                 icon: wire.icon,

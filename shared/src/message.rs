@@ -353,6 +353,7 @@ pub enum ProfileKind {
 
 /// Answer to `open_console`: the one-time sign-in URL and how to show its tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "crate::decode::ConsoleFields")]
 pub struct OpenConsoleOk {
     /// The profile that was opened.
     pub profile: String,
@@ -534,6 +535,7 @@ pub struct SsoDeviceCode {
 
 /// `open_tab`: an `open_console` result to put in a tab, and the id to answer with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "crate::decode::ConsoleFields")]
 pub struct OpenTab {
     /// Chosen by the host; named by the `open_tab_result` that answers this event.
     pub event_id: u64,

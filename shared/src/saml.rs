@@ -52,6 +52,7 @@ pub struct SamlRoleList {
 
 /// One role a SAML assertion grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "crate::decode::RoleFields")]
 pub struct SamlRole {
     /// The role's ARN; `saml_open` names the role by it.
     pub role_arn: String,
@@ -83,6 +84,33 @@ pub struct SamlOpen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_list_round_trips_with_its_appearance_beside_the_role() {
+        let list = SamlRoleList {
+            handle: "h1".into(),
+            session_name: Some("alice@example.com".into()),
+            expires_at: None,
+            session_duration: Some(3600),
+            roles: vec![SamlRole {
+                role_arn: "arn:aws:iam::111111111111:role/Admin".into(),
+                principal_arn: "arn:aws:iam::111111111111:saml-provider/idp".into(),
+                account_id: "111111111111".into(),
+                role: "Admin".into(),
+                name: "saml:111111111111/Admin".into(),
+                appearance: Appearance {
+                    color: crate::Color::Red,
+                    icon: crate::Icon::Fence,
+                    label: Some("PROD".into()),
+                },
+            }],
+        };
+        let value = serde_json::to_value(&list).expect("serialises");
+        assert_eq!(value["roles"][0]["color"], "red");
+        assert_eq!(value["roles"][0]["label"], "PROD");
+        let back: SamlRoleList = serde_json::from_value(value).expect("parses");
+        assert_eq!(back, list);
+    }
 
     #[test]
     fn the_assertion_never_shows_in_debug_output() {

@@ -15,14 +15,14 @@ pub mod jar;
 pub mod rules;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 
 use roleport_protocol::{ErrorCode, ProtocolError};
-use serde::Deserialize;
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-use crate::bindings::{api, call, error_text, Storage, StorageArea, Tabs};
+use crate::bindings::{
+    api, call, error_text, field, int_field, items, object, string_field, strings, Storage,
+    StorageArea, Tabs,
+};
 use crate::codec::{from_js, to_js};
 use jar::parse_set_cookie;
 use rules::State;
@@ -73,23 +73,20 @@ thread_local! {
     /// The state, once read from `storage.session`; then this copy is the truth.
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     /// Rule ids that may exist: every update removes them all before adding its own.
-    static KNOWN_IDS: RefCell<BTreeSet<i64>> = const { RefCell::new(BTreeSet::new()) };
+    static KNOWN_IDS: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
     /// Updates sent and not yet answered, and the ids of the last one sent.
     static IN_FLIGHT: Cell<u32> = const { Cell::new(0) };
-    static LAST_IDS: RefCell<BTreeSet<i64>> = const { RefCell::new(BTreeSet::new()) };
+    static LAST_IDS: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The isolated domains of this build (the manifest's wildcard host permissions).
 fn domains() -> Vec<String> {
-    #[derive(Deserialize)]
-    struct Manifest {
-        #[serde(default)]
-        host_permissions: Vec<String>,
-    }
     let manifest = api().runtime().get_manifest();
-    from_js::<Manifest>(&manifest, "the manifest")
-        .map(|m| rules::domains_of(&m.host_permissions))
-        .unwrap_or_default()
+    let patterns = match field(&manifest, "host_permissions") {
+        none if none.is_undefined() => Vec::new(),
+        patterns => strings(&patterns).unwrap_or_default(),
+    };
+    rules::domains_of(&patterns)
 }
 
 /// Whether the tab group tab for `signin_url` gets its own jar: the browser has
@@ -134,15 +131,19 @@ async fn loaded() {
     }
     let mut existing = Vec::new();
     if let Some(dnr) = api.dnr() {
-        #[derive(Deserialize)]
-        struct Rule {
-            id: i64,
-        }
         if let Ok(rules) = call(dnr.get_session_rules()).await {
-            existing = from_js::<Vec<Rule>>(&rules, "the session rules").unwrap_or_default();
+            existing = (items(&rules).unwrap_or_default().iter())
+                .map(|rule| int_field(rule, "id"))
+                .collect::<Option<_>>()
+                .unwrap_or_default();
         }
     }
-    KNOWN_IDS.with(|k| k.borrow_mut().extend(existing.iter().map(|r| r.id)));
+    KNOWN_IDS.with(|k| {
+        let mut known = k.borrow_mut();
+        known.extend(existing);
+        known.sort_unstable();
+        known.dedup();
+    });
     STATE.with(|s| {
         s.borrow_mut().get_or_insert(stored);
     });
@@ -163,21 +164,25 @@ async fn commit() -> Result<(), JsValue> {
         return Ok(());
     };
     let rules = state.rules(&domains());
-    let ids: BTreeSet<i64> = rules.iter().filter_map(|r| r["id"].as_i64()).collect();
+    let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
     let remove: Vec<i64> = KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
         known.extend(ids.iter().copied());
-        known.iter().copied().collect()
+        known.sort_unstable();
+        known.dedup();
+        known.clone()
     });
     LAST_IDS.with(|l| *l.borrow_mut() = ids);
     if let Some(area) = api.storage().session() {
-        let items = to_js(&json!({ STATE_KEY: state }));
-        call(area.set(&items)).await?;
+        call(area.set(&object(&[(STATE_KEY, to_js(&state))]))).await?;
     }
     let dnr = api
         .dnr()
         .ok_or_else(|| JsValue::from_str("no declarativeNetRequest"))?;
-    let options = to_js(&json!({ "removeRuleIds": remove, "addRules": rules }));
+    let options = object(&[
+        ("removeRuleIds", crate::bindings::ids(&remove)),
+        ("addRules", to_js(&rules)),
+    ]);
     IN_FLIGHT.with(|n| n.set(n.get() + 1));
     let done = call(dnr.update_session_rules(&options)).await;
     IN_FLIGHT.with(|n| n.set(n.get() - 1));
@@ -215,7 +220,7 @@ async fn navigate(tab: i64, url: &str) -> Result<(), JsValue> {
     call(
         api()
             .tabs()
-            .update(tab as f64, &to_js(&json!({ "url": url }))),
+            .update(tab as f64, &object(&[("url", url.into())])),
     )
     .await
     .map(drop)
@@ -232,29 +237,48 @@ fn failed(what: &str, error: &JsValue) -> ProtocolError {
 }
 
 /// `webRequest.onHeadersReceived` details, as far as isolation reads them.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Received {
     tab_id: i64,
     url: String,
-    #[serde(rename = "type")]
     kind: String,
-    status_code: u16,
-    #[serde(default)]
+    status_code: i64,
     response_headers: Vec<Header>,
 }
 
-#[derive(Deserialize)]
 struct Header {
     name: String,
-    #[serde(default)]
     value: String,
+}
+
+impl Received {
+    /// `None` when a field is missing or of another type.
+    fn read(details: &JsValue) -> Option<Received> {
+        let headers = match field(details, "responseHeaders") {
+            none if none.is_undefined() => Vec::new(),
+            headers => items(&headers)?,
+        };
+        let response_headers = (headers.iter())
+            .map(|h| {
+                Some(Header {
+                    name: string_field(h, "name")?,
+                    value: string_field(h, "value").unwrap_or_default(),
+                })
+            })
+            .collect::<Option<_>>()?;
+        Some(Received {
+            tab_id: int_field(details, "tabId")?,
+            url: string_field(details, "url")?,
+            kind: string_field(details, "type")?,
+            status_code: int_field(details, "statusCode")?,
+            response_headers,
+        })
+    }
 }
 
 /// A response in an isolated tab: its `Set-Cookie` lines go to the tab's jar; when it is the
 /// login hop the tab's gate waits for, the tab then goes where the hop redirected.
 pub async fn on_headers(details: JsValue) {
-    let Ok(received) = from_js::<Received>(&details, "a response") else {
+    let Some(received) = Received::read(&details) else {
         return;
     };
     let Ok(url) = Url::new(&received.url, "about:blank") else {
@@ -317,26 +341,23 @@ pub async fn on_headers(details: JsValue) {
 /// `webNavigation.onCreatedNavigationTarget`: a tab opened by an isolated tab joins its jar,
 /// then reloads its first page, which may have left before the rules named it.
 pub async fn on_new_tab(details: JsValue) {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Created {
-        source_tab_id: i64,
-        tab_id: i64,
-        url: String,
-    }
-    let Ok(created) = from_js::<Created>(&details, "a new tab") else {
+    let (Some(source), Some(tab), Some(url)) = (
+        int_field(&details, "sourceTabId"),
+        int_field(&details, "tabId"),
+        string_field(&details, "url"),
+    ) else {
         return;
     };
     let joined = change(|s| {
-        let profile = s.tabs.get(&created.source_tab_id).cloned();
-        profile.is_some_and(|p| s.assign(created.tab_id, &p))
+        let profile = s.tabs.get(&source).cloned();
+        profile.is_some_and(|p| s.assign(tab, &p))
     })
     .await;
     if !joined || commit().await.is_err() {
         return;
     }
-    if isolated(&created.url) {
-        let _ = navigate(created.tab_id, &created.url).await;
+    if isolated(&url) {
+        let _ = navigate(tab, &url).await;
     }
 }
 

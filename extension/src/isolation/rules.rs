@@ -2,10 +2,8 @@
 //! state asks for. Pure: the background recomputes every rule from [`State`] after each change
 //! and swaps them in with one `updateSessionRules` call, so the browser never holds a mix.
 
-use std::collections::BTreeMap;
-
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::jar::Jar;
 
@@ -15,14 +13,14 @@ use super::jar::Jar;
 pub struct State {
     /// Profile name → its jar.
     #[serde(default)]
-    pub jars: BTreeMap<String, Jar>,
+    pub jars: LiteMap<String, Jar>,
     /// Tab id → the profile whose jar it uses.
     #[serde(default)]
-    pub tabs: BTreeMap<i64, String>,
+    pub tabs: LiteMap<i64, String>,
     /// Tab id → the sign-in host it may load while its login hop runs; every other top-level
     /// load of the isolated domains in that tab is blocked until the hop's cookie is in the jar.
     #[serde(default)]
-    pub gates: BTreeMap<i64, String>,
+    pub gates: LiteMap<i64, String>,
 }
 
 /// Rule ids per jar: one for the domain-wide rule and one per cookie domain. Gates take the
@@ -77,7 +75,7 @@ impl State {
 
     /// The session rules this state asks for; `domains` are the isolated domains (the
     /// manifest's wildcard host permissions).
-    pub fn rules(&self, domains: &[String]) -> Vec<Value> {
+    pub fn rules(&self, domains: &[String]) -> Vec<Rule> {
         let mut rules = Vec::new();
         let with_tabs = self.jars.iter().filter_map(|(profile, jar)| {
             let tabs: Vec<i64> = (self.tabs.iter())
@@ -110,17 +108,17 @@ impl State {
             }
         }
         for (id, (tab, signin_host)) in (1 + jars * PER_JAR..).zip(&self.gates) {
-            rules.push(json!({
-                "id": id,
-                "priority": 1000,
-                "action": { "type": "block" },
-                "condition": {
-                    "tabIds": [tab],
-                    "resourceTypes": ["main_frame"],
-                    "requestDomains": domains,
-                    "excludedRequestDomains": [signin_host],
+            rules.push(Rule {
+                id,
+                priority: 1000,
+                action: Action::Block,
+                condition: Condition {
+                    tab_ids: vec![*tab],
+                    request_domains: domains.to_vec(),
+                    excluded_request_domains: vec![signin_host.clone()],
+                    resource_types: &["main_frame"],
                 },
-            }));
+            });
         }
         rules
     }
@@ -141,33 +139,96 @@ pub fn domains_of(patterns: &[String]) -> Vec<String> {
     domains
 }
 
+/// One declarativeNetRequest session rule, as `updateSessionRules` takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    pub id: i64,
+    pub priority: i64,
+    pub action: Action,
+    pub condition: Condition,
+}
+
+/// A rule's `action`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Action {
+    /// No load at all.
+    Block,
+    /// The `Cookie` header set or removed, `Set-Cookie` removed.
+    #[serde(rename_all = "camelCase")]
+    ModifyHeaders {
+        request_headers: [HeaderChange; 1],
+        response_headers: [HeaderChange; 1],
+    },
+}
+
+/// One entry of `requestHeaders` / `responseHeaders`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeaderChange {
+    pub header: &'static str,
+    /// `set` or `remove`.
+    pub operation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A rule's `condition`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    pub tab_ids: Vec<i64>,
+    pub request_domains: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded_request_domains: Vec<String>,
+    pub resource_types: &'static [&'static str],
+}
+
 fn cookie_rule(
     id: i64,
     priority: i64,
     tabs: &[i64],
     domains: &[String],
     cookie: Option<&str>,
-) -> Value {
-    let request = match cookie {
-        Some(value) => json!({ "header": "cookie", "operation": "set", "value": value }),
-        None => json!({ "header": "cookie", "operation": "remove" }),
+) -> Rule {
+    let change = |header, operation, value| HeaderChange {
+        header,
+        operation,
+        value,
     };
-    json!({
-        "id": id,
-        "priority": priority,
-        "action": {
-            "type": "modifyHeaders",
-            "requestHeaders": [request],
-            "responseHeaders": [{ "header": "set-cookie", "operation": "remove" }],
+    let request = match cookie {
+        Some(value) => change("cookie", "set", Some(value.to_owned())),
+        None => change("cookie", "remove", None),
+    };
+    Rule {
+        id,
+        priority,
+        action: Action::ModifyHeaders {
+            request_headers: [request],
+            response_headers: [change("set-cookie", "remove", None)],
         },
-        "condition": { "tabIds": tabs, "requestDomains": domains, "resourceTypes": ALL_TYPES },
-    })
+        condition: Condition {
+            tab_ids: tabs.to_vec(),
+            request_domains: domains.to_vec(),
+            excluded_request_domains: Vec::new(),
+            resource_types: &ALL_TYPES,
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::jar::{parse_set_cookie, Jar};
     use super::*;
+    use serde_json::{json, Value};
+
+    /// The rules as the browser gets them.
+    fn rules_of(state: &State) -> Vec<Value> {
+        let rules = state.rules(&domains());
+        rules
+            .iter()
+            .map(|r| serde_json::to_value(r).expect("serialises"))
+            .collect()
+    }
 
     fn domains() -> Vec<String> {
         vec!["fakeaws.test".to_owned()]
@@ -185,7 +246,7 @@ mod tests {
     fn a_tab_without_cookies_still_sends_none_of_the_shared_jar_and_stores_nothing_in_it() {
         let mut state = State::default();
         assert!(state.assign(7, "prod"));
-        let rules = state.rules(&domains());
+        let rules = rules_of(&state);
         assert_eq!(rules.len(), 1);
         let rule = &rules[0];
         assert_eq!(rule["condition"]["tabIds"], json!([7]));
@@ -211,7 +272,7 @@ mod tests {
             "dev".into(),
             jar(&[("s=D; Domain=fakeaws.test", "signin.fakeaws.test")]),
         );
-        let rules = state.rules(&domains());
+        let rules = rules_of(&state);
         let setting: Vec<(Value, Value)> = rules
             .iter()
             .filter(|r| r["action"]["requestHeaders"][0]["operation"] == "set")
@@ -246,7 +307,7 @@ mod tests {
                 ("h=2", "console.fakeaws.test"),
             ]),
         );
-        let rules = state.rules(&domains());
+        let rules = rules_of(&state);
         let of = |domain: &str| {
             rules
                 .iter()
@@ -268,8 +329,7 @@ mod tests {
         state
             .gates
             .insert(1_298_388_852, "signin.fakeaws.test".into());
-        let gate = state
-            .rules(&domains())
+        let gate = rules_of(&state)
             .into_iter()
             .find(|r| r["action"]["type"] == "block")
             .expect("a gate");
@@ -292,7 +352,7 @@ mod tests {
         assert!(state.jars.contains_key("prod"));
         assert!(state.forget(1));
         assert!(state.jars.is_empty());
-        assert!(state.rules(&domains()).is_empty());
+        assert!(rules_of(&state).is_empty());
         assert!(!state.forget(1));
     }
 
@@ -307,6 +367,14 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(domains_of(&patterns), ["aws.amazon.com", "fakeaws.test"]);
+    }
+
+    #[test]
+    fn the_state_an_earlier_version_stored_still_reads() {
+        let stored = r#"{"jars":{"prod":{"cookies":[]}},"tabs":{"42":"prod"},"gates":{}}"#;
+        let state: State = serde_json::from_str(stored).expect("parses");
+        assert_eq!(state.tabs.get(&42).map(String::as_str), Some("prod"));
+        assert!(state.gates.is_empty());
     }
 
     #[test]

@@ -10,9 +10,8 @@ use roleport_protocol::{
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use super::post::{self, NotASignIn, RequestDetails};
-use crate::bindings::{api, call, error_text};
-use crate::codec::{from_js, to_js};
+use super::post::{self, FormData, NotASignIn, RequestBody, RequestDetails};
+use crate::bindings::{api, call, error_text, field, object, string_field, strings};
 use crate::messages::{OpenedTab, PopupReply, SamlOutcome};
 use crate::{log, native_port, tabs};
 
@@ -57,7 +56,7 @@ impl Waiting {
 /// `webRequest.onBeforeRequest` on the SAML sign-in endpoints: an identity provider's post
 /// goes to the host, then the role chooser opens (with the host's error if it refused).
 pub async fn on_post(details: JsValue) {
-    let Ok(details) = from_js::<RequestDetails>(&details, "the sign-in request") else {
+    let Some(details) = request_details(&details) else {
         return;
     };
     let saml_response = match post::saml_response(details) {
@@ -78,6 +77,24 @@ pub async fn on_post(details: JsValue) {
     show(native_port::request_as::<SamlRoleList>(request).await).await;
 }
 
+/// What `webRequest.onBeforeRequest` tells of a request, as far as [`post`] reads it; `None`
+/// when the form's `SAMLResponse` values are not all strings.
+fn request_details(details: &JsValue) -> Option<RequestDetails> {
+    let form = field(&field(details, "requestBody"), "formData");
+    let saml_response = match field(&form, "SAMLResponse") {
+        none if none.is_undefined() => Vec::new(),
+        values => strings(&values)?,
+    };
+    Some(RequestDetails {
+        method: string_field(details, "method").unwrap_or_default(),
+        url: string_field(details, "url").unwrap_or_default(),
+        kind: string_field(details, "type").unwrap_or_default(),
+        request_body: Some(RequestBody {
+            form_data: Some(FormData { saml_response }),
+        }),
+    })
+}
+
 /// Keeps the outcome for the page and opens `saml.html#KEY` in a tab of its own.
 async fn show(result: Result<SamlRoleList, ProtocolError>) {
     match &result {
@@ -86,8 +103,8 @@ async fn show(result: Result<SamlRoleList, ProtocolError>) {
     }
     let key = WAITING.with(|w| w.borrow_mut().keep(result));
     let url = format!("{}#{key}", api().runtime().get_url("saml.html"));
-    let tab = serde_json::json!({ "url": url, "active": true });
-    if let Err(e) = call(api().tabs().create(&to_js(&tab))).await {
+    let tab = object(&[("url", url.into()), ("active", true.into())]);
+    if let Err(e) = call(api().tabs().create(&tab)).await {
         log::warn(&format!(
             "could not open the SAML role chooser: {}",
             error_text(&e).unwrap_or_default()
@@ -183,19 +200,9 @@ async fn open_one(
 /// Waits until tab `tab_id` has loaded a page past the sign-in redirect (or is gone, or
 /// [`LOAD_WAIT_MS`] passed).
 async fn wait_until_loaded(tab_id: i64) {
-    #[derive(serde::Deserialize)]
-    struct TabState {
-        #[serde(default)]
-        status: String,
-        #[serde(default)]
-        url: String,
-    }
     for _ in 0..LOAD_WAIT_MS / POLL_MS {
         gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
-        let Ok(state) = call(api().tabs().get(tab_id as f64)).await else {
-            return;
-        };
-        let Ok(state) = from_js::<TabState>(&state, "the tab") else {
+        let Some(state) = crate::sessions::actions::tab_state(tab_id).await else {
             return;
         };
         if state.status == "complete" && !state.url.contains("/federation") {

@@ -6,7 +6,8 @@ use serde::Deserialize;
 /// The assertion must fit in one request to the host, with room for the envelope.
 pub const MAX_SAML_RESPONSE: usize = roleport_protocol::MAX_FRAME_FROM_BROWSER - 1024;
 
-/// The parts of `webRequest.onBeforeRequest`'s details that matter here.
+/// The parts of `webRequest.onBeforeRequest`'s details that matter here. The background reads
+/// them field by field (`saml::flow`); the tests read them from the browser's JSON.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestDetails {

@@ -3,13 +3,10 @@
 //! tabs when it expired, sign it out; and the "expired" mark on its tabs.
 
 use roleport_protocol::{ErrorCode, OpenConsoleOk, OpenedTab, Place, ProtocolError};
-use serde::Deserialize;
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 
 use super::registry::Session;
-use crate::bindings::{api, call, error_text, Api, Tabs};
-use crate::codec::{from_js, to_js};
+use crate::bindings::{api, call, error_text, field, ids, object, string_field, Api, Tabs};
 use crate::log;
 use crate::placement::NewTab;
 
@@ -82,20 +79,20 @@ pub async fn when_open() -> WhenOpen {
     WhenOpen::parse(value.as_deref())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TabState {
-    #[serde(default)]
+/// What `tabs.get` tells of a tab.
+pub(crate) struct TabState {
     window_id: Option<f64>,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    url: String,
+    pub(crate) status: String,
+    pub(crate) url: String,
 }
 
-async fn tab_state(tab: i64) -> Option<TabState> {
+pub(crate) async fn tab_state(tab: i64) -> Option<TabState> {
     let state = call(api().tabs().get(tab as f64)).await.ok()?;
-    from_js(&state, "the tab").ok()
+    state.is_object().then(|| TabState {
+        window_id: field(&state, "windowId").as_f64(),
+        status: string_field(&state, "status").unwrap_or_default(),
+        url: string_field(&state, "url").unwrap_or_default(),
+    })
 }
 
 fn refused(what: &str) -> impl Fn(JsValue) -> ProtocolError + '_ {
@@ -127,12 +124,12 @@ pub async fn focus(session: &Session) -> Result<OpenedTab, ProtocolError> {
     call(
         api()
             .tabs()
-            .update(tab as f64, &to_js(&json!({ "active": true }))),
+            .update(tab as f64, &object(&[("active", true.into())])),
     )
     .await
     .map_err(refused("switch to the tab"))?;
     if let Some(window) = tab_state(tab).await.and_then(|t| t.window_id) {
-        let focused = to_js(&json!({ "focused": true }));
+        let focused = object(&[("focused", true.into())]);
         if let Err(e) = call(api().windows().update_window(window, &focused)).await {
             log::debug(&format!(
                 "could not raise the window: {}",
@@ -189,8 +186,8 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
                 },
             )
             .await?;
-            let options = json!({ "tabIds": [tab], "groupId": group });
-            call(api.tabs().group(&to_js(&options)))
+            let options = object(&[("tabIds", ids(&[tab])), ("groupId", (*group as f64).into())]);
+            call(api.tabs().group(&options))
                 .await
                 .map_err(refused("group the tab"))?;
             if session.isolated {
@@ -211,7 +208,7 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
 }
 
 async fn navigate(tab: i64, url: &str, active: bool) -> Result<(), JsValue> {
-    let properties = to_js(&json!({ "url": url, "active": active }));
+    let properties = object(&[("url", url.into()), ("active", active.into())]);
     call(api().tabs().update(tab as f64, &properties))
         .await
         .map(drop)
@@ -236,7 +233,7 @@ pub async fn renew(
             let _ = call(
                 api()
                     .tabs()
-                    .update(tab as f64, &to_js(&json!({ "active": true }))),
+                    .update(tab as f64, &object(&[("active", true.into())])),
             )
             .await;
         }
@@ -277,7 +274,7 @@ async fn wait_until_left(tab: i64, not: &[&str]) {
 /// that container's / jar's cookie and AWS ends that session), then its tabs close and, in
 /// Chromium isolation, its jar is emptied.
 pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
-    let tabs: Vec<i64> = session.tabs.iter().copied().collect();
+    let tabs: Vec<i64> = session.tabs.clone();
     super::forget(&session.profile).await;
     if let (Some(url), Some(&tab)) = (&session.logout_url, tabs.first()) {
         let path = web_sys::Url::new(url)
@@ -292,8 +289,7 @@ pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
             )),
         }
     }
-    let ids = to_js(&tabs);
-    let closed = call(api().tabs().remove(&ids)).await;
+    let closed = call(api().tabs().remove(&ids(&tabs))).await;
     if session.isolated {
         crate::isolation::clear(&session.profile).await;
     }
@@ -334,13 +330,14 @@ pub async fn mark(session: &Session, expired: bool) {
         };
         for &tab in &session.tabs {
             let text = if expired { "exp" } else { "" };
-            let _ =
-                call(action.set_badge_text(&to_js(&json!({ "tabId": tab, "text": text })))).await;
+            let tab_id = || ("tabId", JsValue::from_f64(tab as f64));
+            let _ = call(action.set_badge_text(&object(&[tab_id(), ("text", text.into())]))).await;
             if expired {
-                let colour = json!({ "tabId": tab, "color": "#b3261e" });
-                let _ = call(action.set_badge_color(&to_js(&colour))).await;
+                let colour = object(&[tab_id(), ("color", "#b3261e".into())]);
+                let _ = call(action.set_badge_color(&colour)).await;
             }
-            let _ = call(action.set_title(&to_js(&json!({ "tabId": tab, "title": title })))).await;
+            let _ = call(action.set_title(&object(&[tab_id(), ("title", title.as_str().into())])))
+                .await;
         }
     }
     if let (Place::Group(group), Some(groups)) = (&session.place, api.tab_groups()) {
@@ -349,8 +346,8 @@ pub async fn mark(session: &Session, expired: bool) {
         } else {
             session.profile.clone()
         };
-        if let Err(e) = call(groups.update(*group as f64, &to_js(&json!({ "title": title })))).await
-        {
+        let retitled = object(&[("title", title.into())]);
+        if let Err(e) = call(groups.update(*group as f64, &retitled)).await {
             log::debug(&format!(
                 "could not retitle the tab group: {}",
                 error_text(&e).unwrap_or_default()

@@ -10,14 +10,11 @@ pub mod actions;
 pub mod registry;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 
 use roleport_protocol::{OpenConsoleOk, OpenedTab, Place};
-use serde::Deserialize;
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-use crate::bindings::{api, call, error_text};
+use crate::bindings::{api, call, error_text, int_field, items, object};
 use crate::codec::{from_js, to_js};
 use crate::log;
 use registry::{Registry, Session, SessionInfo};
@@ -73,16 +70,14 @@ async fn loaded() {
     }
 }
 
-async fn open_tabs() -> Option<BTreeSet<i64>> {
-    #[derive(Deserialize)]
-    struct Tab {
-        id: i64,
-    }
-    let tabs = call(api().tabs().tabs_query(&to_js(&json!({}))))
-        .await
-        .ok()?;
-    let tabs: Vec<Tab> = from_js(&tabs, "the tab list").ok()?;
-    Some(tabs.into_iter().map(|t| t.id).collect())
+/// The ids of every open tab, in ascending order.
+async fn open_tabs() -> Option<Vec<i64>> {
+    let tabs = call(api().tabs().tabs_query(&object(&[]))).await.ok()?;
+    let mut ids: Vec<i64> = (items(&tabs)?.iter())
+        .map(|tab| int_field(tab, "id"))
+        .collect::<Option<_>>()?;
+    ids.sort_unstable();
+    Some(ids)
 }
 
 /// Changes the registry (read first if need be).
@@ -108,7 +103,7 @@ async fn commit() {
         }
         w.push(registry.clone());
     });
-    let items = to_js(&json!({ KEY: registry }));
+    let items = object(&[(KEY, to_js(&registry))]);
     if let Err(e) = call(area.set(&items)).await {
         log::warn(&format!(
             "sessions: not stored: {}",
@@ -139,11 +134,11 @@ pub async fn infos() -> Vec<SessionInfo> {
 
 /// A host sign-in (`opened`) now lives in `tab`: a new session, or the profile's renewed one.
 pub async fn signed_in(opened: &OpenConsoleOk, tab: &OpenedTab) {
-    signed_in_tabs(opened, &tab.place, BTreeSet::from([tab.tab_id])).await;
+    signed_in_tabs(opened, &tab.place, vec![tab.tab_id]).await;
 }
 
-/// As [`signed_in`], for a session carried by `tabs` in `place`.
-pub async fn signed_in_tabs(opened: &OpenConsoleOk, place: &Place, tabs: BTreeSet<i64>) {
+/// As [`signed_in`], for a session carried by `tabs` (ascending, each once) in `place`.
+pub async fn signed_in_tabs(opened: &OpenConsoleOk, place: &Place, tabs: Vec<i64>) {
     let isolated = match tabs.first() {
         Some(&tab) => crate::isolation::isolates(tab).await,
         None => false,
@@ -192,16 +187,13 @@ pub async fn on_tab_removed(tab: i64) {
 /// `webNavigation.onCreatedNavigationTarget`: a tab opened by a session's tab joins it (a
 /// container's or jar's tabs share its cookies).
 pub async fn on_new_tab(details: JsValue) {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Created {
-        source_tab_id: i64,
-        tab_id: i64,
-    }
-    let Ok(created) = from_js::<Created>(&details, "a new tab") else {
+    let (Some(source), Some(tab)) = (
+        int_field(&details, "sourceTabId"),
+        int_field(&details, "tabId"),
+    ) else {
         return;
     };
-    if change(|r| r.opened_from(created.source_tab_id, created.tab_id)).await {
+    if change(|r| r.opened_from(source, tab)).await {
         commit().await;
     }
 }

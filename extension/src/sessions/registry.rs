@@ -3,13 +3,13 @@
 //! until when. Pure: the background feeds it browser events and stores it in
 //! `storage.session` after each change ([`super`]).
 
-use std::collections::{BTreeMap, BTreeSet};
-
+use litemap::LiteMap;
 use roleport_protocol::Place;
 use serde::{Deserialize, Serialize};
 
 /// One console session: a sign-in, and the tabs that share its cookies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredSession")]
 pub struct Session {
     /// The profile signed in to (also the container / tab group / jar name).
     pub profile: String,
@@ -19,9 +19,9 @@ pub struct Session {
     /// Chromium isolation keeps its cookies in the profile's jar.
     #[serde(default)]
     pub isolated: bool,
-    /// The tabs that carry the session.
+    /// The tabs that carry the session, in ascending order, each once.
     #[serde(default)]
-    pub tabs: BTreeSet<i64>,
+    pub tabs: Vec<i64>,
     /// The account signed in to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -45,6 +45,55 @@ pub struct Session {
     /// Its tabs carry the "expired" mark.
     #[serde(default)]
     pub marked: bool,
+}
+
+/// [`Session`] as stored: its place's field (`container` or `group`) beside the others, in one
+/// flat struct that serde decodes straight from the text (a `flatten` field's decoder first
+/// copies the object into a tree, serde's `Content`, whose code is large in wasm).
+#[derive(Deserialize)]
+struct StoredSession {
+    profile: String,
+    container: Option<String>,
+    group: Option<i64>,
+    #[serde(default)]
+    isolated: bool,
+    #[serde(default)]
+    tabs: Vec<i64>,
+    account_id: Option<String>,
+    role: Option<String>,
+    region: Option<String>,
+    expires_at: Option<f64>,
+    opened_at: f64,
+    console_url: Option<String>,
+    logout_url: Option<String>,
+    #[serde(default)]
+    marked: bool,
+}
+
+impl TryFrom<StoredSession> for Session {
+    type Error = &'static str;
+
+    fn try_from(stored: StoredSession) -> Result<Session, Self::Error> {
+        let place = match (stored.container, stored.group) {
+            (Some(container), None) => Place::Container(container),
+            (None, Some(group)) => Place::Group(group),
+            _ => return Err("a session is in exactly one of a container and a tab group"),
+        };
+        Ok(Session {
+            profile: stored.profile,
+            place,
+            isolated: stored.isolated,
+            tabs: stored.tabs,
+            account_id: stored.account_id,
+            role: stored.role,
+            region: stored.region,
+            expires_at: stored.expires_at,
+            opened_at: stored.opened_at,
+            console_url: stored.console_url,
+            logout_url: stored.logout_url,
+            marked: stored.marked,
+        })
+    }
 }
 
 impl Session {
@@ -102,7 +151,7 @@ pub struct SessionInfo {
 pub struct Registry {
     /// Profile → its session.
     #[serde(default)]
-    pub sessions: BTreeMap<String, Session>,
+    pub sessions: LiteMap<String, Session>,
 }
 
 impl Registry {
@@ -116,6 +165,8 @@ impl Registry {
         if let Some(old) = self.sessions.remove(&session.profile) {
             if old.place == session.place {
                 session.tabs.extend(old.tabs);
+                session.tabs.sort_unstable();
+                session.tabs.dedup();
             }
         }
         self.sessions.insert(session.profile.clone(), session);
@@ -126,7 +177,13 @@ impl Registry {
     pub fn add_tab(&mut self, profile: &str, tab: i64) -> bool {
         self.sessions
             .get_mut(profile)
-            .is_some_and(|s| s.tabs.insert(tab))
+            .is_some_and(|s| match s.tabs.binary_search(&tab) {
+                Ok(_) => false,
+                Err(at) => {
+                    s.tabs.insert(at, tab);
+                    true
+                }
+            })
     }
 
     /// A tab opened from `source` joins its session (it shares its cookies).
@@ -142,7 +199,7 @@ impl Registry {
     pub fn tab_closed(&mut self, tab: i64) -> Option<String> {
         let profile = self.profile_of(tab)?.to_owned();
         let session = self.sessions.get_mut(&profile)?;
-        session.tabs.remove(&tab);
+        session.tabs.retain(|&t| t != tab);
         if session.tabs.is_empty() {
             self.sessions.remove(&profile);
         }
@@ -150,9 +207,9 @@ impl Registry {
     }
 
     /// Keeps only the tabs in `open` (after a restart, tabs may have closed unseen).
-    pub fn keep_tabs(&mut self, open: &BTreeSet<i64>) -> bool {
+    pub fn keep_tabs(&mut self, open: &[i64]) -> bool {
         let before = self.clone();
-        for session in self.sessions.values_mut() {
+        for (_, session) in self.sessions.iter_mut() {
             session.tabs.retain(|t| open.contains(t));
         }
         self.sessions.retain(|_, s| !s.tabs.is_empty());
@@ -171,7 +228,7 @@ impl Registry {
     /// counted as marked from now on.
     pub fn newly_expired(&mut self, now: f64) -> Vec<Session> {
         let mut ended = Vec::new();
-        for session in self.sessions.values_mut() {
+        for (_, session) in self.sessions.iter_mut() {
             if session.expired(now) && !session.marked {
                 session.marked = true;
                 ended.push(session.clone());

@@ -5,7 +5,7 @@ fn session(profile: &str, tab: i64, place: Place) -> Session {
         profile: profile.into(),
         place,
         isolated: false,
-        tabs: BTreeSet::from([tab]),
+        tabs: vec![tab],
         account_id: Some("111111111111".into()),
         role: Some("Admin".into()),
         region: Some("eu-west-1".into()),
@@ -25,8 +25,8 @@ fn a_sign_in_is_one_session_per_profile_and_a_second_one_keeps_its_tabs() {
     let mut renewed = session("prod", 3, Place::Group(7));
     renewed.expires_at = Some(20_000.0);
     r.signed_in(renewed);
-    let prod = &r.sessions["prod"];
-    assert_eq!(prod.tabs, BTreeSet::from([1, 3]));
+    let prod = &r.sessions[&"prod".to_owned()];
+    assert_eq!(prod.tabs, [1, 3]);
     assert_eq!(prod.expires_at, Some(20_000.0));
     assert_eq!(r.profile_of(2), Some("dev"));
 }
@@ -37,7 +37,7 @@ fn a_sign_in_in_another_place_replaces_the_old_session() {
     r.signed_in(session("prod", 1, Place::Group(7)));
     // The group was closed and the profile opened again: a new group, a new session.
     r.signed_in(session("prod", 5, Place::Group(9)));
-    assert_eq!(r.sessions["prod"].tabs, BTreeSet::from([5]));
+    assert_eq!(r.sessions[&"prod".to_owned()].tabs, [5]);
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn tabs_opened_from_a_session_tab_join_it_and_the_last_closed_tab_ends_it() {
         "a tab opened from elsewhere joins nothing"
     );
     assert_eq!(r.tab_closed(1).as_deref(), Some("prod"));
-    assert_eq!(r.sessions["prod"].tabs, BTreeSet::from([4]));
+    assert_eq!(r.sessions[&"prod".to_owned()].tabs, [4]);
     assert_eq!(r.tab_closed(4).as_deref(), Some("prod"));
     assert!(r.sessions.is_empty());
     assert_eq!(r.tab_closed(4), None);
@@ -71,10 +71,10 @@ fn tabs_gone_while_nobody_watched_are_dropped() {
     r.signed_in(session("prod", 1, Place::Group(7)));
     r.add_tab("prod", 2);
     r.signed_in(session("dev", 3, Place::Group(8)));
-    assert!(r.keep_tabs(&BTreeSet::from([2])));
+    assert!(r.keep_tabs(&[2]));
     assert_eq!(r.sessions.keys().collect::<Vec<_>>(), ["prod"]);
-    assert_eq!(r.sessions["prod"].tabs, BTreeSet::from([2]));
-    assert!(!r.keep_tabs(&BTreeSet::from([2])));
+    assert_eq!(r.sessions[&"prod".to_owned()].tabs, [2]);
+    assert!(!r.keep_tabs(&[2]));
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn a_renewed_session_is_unmarked() {
     let mut renewed = session("prod", 1, Place::Group(7));
     renewed.expires_at = Some(50_000.0);
     r.signed_in(renewed);
-    assert!(!r.sessions["prod"].marked);
+    assert!(!r.sessions[&"prod".to_owned()].marked);
     assert_eq!(r.infos(20_000.0)[0].state, SessionState::Live);
 }
 
@@ -157,4 +157,26 @@ fn countdowns_read_at_a_glance() {
     assert_eq!(countdown(42.0 * 60_000.0 - 500.0), "42 min");
     assert_eq!(countdown(3_600_000.0), "1 h");
     assert_eq!(countdown(2.0 * 3_600_000.0 + 5.0 * 60_000.0), "2 h 5 min");
+}
+
+#[test]
+fn the_stored_form_of_an_earlier_version_still_reads() {
+    // Empty maps were written as `{}`; they are now written as `[]`. Both read.
+    for empty in [r#"{"sessions":{}}"#, r#"{"sessions":[]}"#] {
+        let r: Registry = serde_json::from_str(empty).expect("parses");
+        assert!(r.sessions.is_empty());
+    }
+    let empty = serde_json::to_string(&Registry::default()).expect("serialises");
+    assert_eq!(
+        serde_json::from_str::<Registry>(&empty).expect("parses"),
+        Registry::default()
+    );
+    let stored = r#"{"sessions":{"prod":{"profile":"prod","group":7,"isolated":true,
+        "tabs":[3,9],"opened_at":1.0,"marked":false}}}"#;
+    let r: Registry = serde_json::from_str(stored).expect("parses");
+    assert_eq!(r.sessions[&"prod".to_owned()].tabs, [3, 9]);
+    assert_eq!(r.profile_of(9), Some("prod"));
+    assert_eq!(r.sessions[&"prod".to_owned()].place, Place::Group(7));
+    let nowhere = r#"{"sessions":{"prod":{"profile":"prod","tabs":[3],"opened_at":1.0}}}"#;
+    assert!(serde_json::from_str::<Registry>(nowhere).is_err());
 }
