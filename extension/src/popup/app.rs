@@ -430,11 +430,27 @@ fn listed(app: Rc<App>, cached: bool, answer_promise: js_sys::Promise) {
                 send(app.clone(), PopupRequest::list(false));
             }
             dispatch(&app, Msg::Loaded(listed));
+            prepare_search_when_idle(app.clone());
         }
         if !cached {
             mark("roleport:fresh");
         }
     });
+}
+
+/// Makes the search fields once the browser is idle after drawing the rows: before a
+/// person can type, but not in the way of the first paint.
+fn prepare_search_when_idle(app: Rc<App>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let prepare = Closure::once_into_js(move || {
+        if let Ok(mut model) = app.model.try_borrow_mut() {
+            model.prepare_search();
+        }
+    });
+    // Without it (no such API) the first keystroke makes them.
+    let _ = window.request_idle_callback(prepare.unchecked_ref());
 }
 
 pub(crate) async fn ask<T: DeserializeOwned>(request: &PopupRequest) -> Result<T, ProtocolError> {

@@ -53,7 +53,9 @@ pub struct Model {
     /// Role profiles remembered from the last listing: Switch Role links when the host is
     /// not reachable.
     pub offline: Vec<SwitchRole>,
-    /// Each profile's lowercased search fields, in `profiles` order.
+    /// Each profile's lowercased search fields, in `profiles` order; empty until the first
+    /// search needs them ([`Model::prepare_search`]): at 5,000 profiles making them costs the
+    /// popup's first paint milliseconds that the unfiltered list does not need.
     haystacks: Vec<fuzzy::Haystack>,
     /// The matches of the filters typed so far (a keystroke ranks only what can still match).
     narrowing: Narrowing,
@@ -191,7 +193,7 @@ impl Model {
                 self.listing = false;
                 match result {
                     Ok(list) => {
-                        self.haystacks = list.profiles.iter().map(fuzzy::Haystack::of).collect();
+                        self.haystacks.clear();
                         self.narrowing.clear();
                         self.profiles = list.profiles;
                         // A broken settings file: the profiles still list, and the alert
@@ -516,6 +518,14 @@ impl Model {
         self.matches
     }
 
+    /// Makes the profiles' search fields now, if not made yet: the popup calls this once the
+    /// first rows are drawn, so the first keystroke need not.
+    pub fn prepare_search(&mut self) {
+        if self.haystacks.len() != self.profiles.len() {
+            self.haystacks = self.profiles.iter().map(fuzzy::Haystack::of).collect();
+        }
+    }
+
     /// Ranks the profiles for the current filter and keeps the selection on a drawn row.
     fn refresh(&mut self) {
         if !self.prefs_known {
@@ -524,7 +534,13 @@ impl Model {
             return;
         }
         let words = fuzzy::words(&self.filter);
-        let mut ranked = self.narrowing.matches(&words, &self.haystacks).to_vec();
+        // No words match every profile equally: no haystack needed.
+        let mut ranked: Vec<(u32, usize)> = if words.is_empty() {
+            (0..self.profiles.len()).map(|i| (0, i)).collect()
+        } else {
+            self.prepare_search();
+            self.narrowing.matches(&words, &self.haystacks).to_vec()
+        };
         // Stable: equal ranks keep the host's order. Favourites lead; with nothing typed,
         // the recently opened come next. Each key once (a favourite's lookup), not per
         // comparison.

@@ -80,6 +80,27 @@ fn filter_matches_name_account_and_role_ignoring_case() {
 }
 
 #[test]
+fn the_rows_are_drawn_before_the_search_fields_are_made_and_a_new_list_gets_its_own() {
+    let mut model = loaded();
+    assert!(
+        model.haystacks.is_empty(),
+        "the first paint makes no search fields"
+    );
+    assert_eq!(names(&model).len(), 4);
+    model.prepare_search();
+    model.update(Msg::Filter("prod".into()));
+    assert_eq!(names(&model), ["prod", "prod-eu"]);
+    // A fresh list of the same length, other names: the old fields must not be searched.
+    model.update(Msg::Loaded(Ok(ProfileList {
+        profiles: ["alpha", "beta", "gamma", "prod-us"]
+            .map(|n| profile(n, None, None))
+            .into(),
+        settings_error: None,
+    })));
+    assert_eq!(names(&model), ["prod-us"]);
+}
+
+#[test]
 fn enter_opens_the_first_visible_row_or_the_one_moved_to() {
     let mut model = loaded();
     model.update(Msg::Filter("prod".into()));
