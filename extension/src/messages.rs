@@ -109,7 +109,7 @@ impl PopupRequest {
     }
 
     /// Every request type, as on the wire.
-    const TYPES: &'static [&'static str] = &[
+    pub const TYPES: &'static [&'static str] = &[
         "list_profiles",
         "open",
         "open_many",

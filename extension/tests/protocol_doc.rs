@@ -50,19 +50,7 @@ fn every_popup_example_parses_as_a_request_or_reply() {
             );
         }
     }
-    for kind in [
-        "list_profiles",
-        "open",
-        "open_many",
-        "sso_login",
-        "sso_status",
-        "sso_sync",
-        "sso_sync_status",
-        "saml_pending",
-        "saml_open",
-        "sessions",
-        "sign_out",
-    ] {
+    for kind in PopupRequest::TYPES {
         assert!(
             request_types.iter().any(|t| t == kind),
             "PROTOCOL.md has no `{kind}` popup example"
