@@ -110,6 +110,43 @@ fn exec_gives_the_command_role_credentials_and_its_exit_status() {
 }
 
 #[test]
+fn exec_passes_the_profiles_ca_bundle_to_the_command() {
+    let aws = Emulator::start();
+    let ca = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/testdata/ca.pem");
+    let ca = ca.to_str().expect("utf-8 path");
+    let home = Home::new(&format!(
+        "{}[profile proxied]\nrole_arn = {}\nsource_profile = alice\nca_bundle = {ca}\n",
+        base_config(&aws),
+        aws.role("prod"),
+    ));
+    let show = [
+        "exec",
+        "proxied",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"${AWS_CA_BUNDLE-unset}\"",
+    ];
+    let out = home.roleport(&aws, &show, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), ca);
+    // Without one, nothing is set.
+    let out = home.roleport(
+        &aws,
+        &[
+            "exec",
+            "prod",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"${AWS_CA_BUNDLE-unset}\"",
+        ],
+        &[],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "unset");
+}
+
+#[test]
 fn credential_process_output_works_as_a_credential_process_for_boto3() {
     let aws = Emulator::start();
     let config = format!(

@@ -12,7 +12,7 @@ use crate::config::{AwsConfig, Plan};
 use crate::credentials::mfa::MfaSessions;
 use crate::credentials::{self, Issued};
 use crate::error::HostError;
-use crate::http_client::SharedClient;
+use crate::http_client::{SharedClient, Trust};
 
 /// `roleport exec`.
 #[derive(clap::Args)]
@@ -106,6 +106,13 @@ pub fn environment(plan: &Plan, issued: &Issued) -> Vec<(&'static str, String)> 
     if let Some(region) = &plan.region {
         vars.push(("AWS_REGION", region.clone()));
         vars.push(("AWS_DEFAULT_REGION", region.clone()));
+    }
+    // The CAs roleport's own calls trusted: with AWS_PROFILE unset, the command could not
+    // read the profile's `ca_bundle` (a company's TLS proxy) itself.
+    if let Trust::Bundle { path, .. } = &plan.trust {
+        if let Some(path) = path.to_str() {
+            vars.push(("AWS_CA_BUNDLE", path.to_owned()));
+        }
     }
     vars
 }
