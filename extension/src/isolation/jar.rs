@@ -147,22 +147,24 @@ impl Jar {
 
     /// The distinct domains cookies are set on: one DNR rule each.
     pub fn domains(&self) -> Vec<&str> {
-        let mut domains: Vec<&str> = self.cookies.iter().map(|c| c.domain.as_str()).collect();
-        domains.sort_unstable();
-        domains.dedup();
-        domains
+        crate::sorted::set_of(self.cookies.iter().map(|c| c.domain.as_str()))
     }
 
     /// The `Cookie` header for a request to `host` (or any of its sub-domains: a DNR rule
     /// matches a domain and everything under it), longest path first as browsers send them;
     /// `None` when no cookie applies. Every path is sent (see the module doc).
     pub fn header_for(&self, host: &str) -> Option<String> {
-        let mut matching: Vec<&Cookie> = self
+        let mut matching: Vec<&Cookie> = Vec::new();
+        for cookie in self
             .cookies
             .iter()
             .filter(|c| domain_matches(host, &c.domain))
-            .collect();
-        matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
+        {
+            // After each cookie of a path as long or longer: a stable order, without a sort
+            // (whose code is large in wasm).
+            let at = matching.partition_point(|c| c.path.len() >= cookie.path.len());
+            matching.insert(at, cookie);
+        }
         let pairs: Vec<String> = matching
             .iter()
             .map(|c| format!("{}={}", c.name, c.value))

@@ -140,9 +140,9 @@ async fn loaded() {
     }
     KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
-        known.extend(existing);
-        known.sort_unstable();
-        known.dedup();
+        for id in existing {
+            crate::sorted::insert(&mut known, id);
+        }
     });
     STATE.with(|s| {
         s.borrow_mut().get_or_insert(stored);
@@ -167,9 +167,9 @@ async fn commit() -> Result<(), JsValue> {
     let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
     let remove: Vec<i64> = KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
-        known.extend(ids.iter().copied());
-        known.sort_unstable();
-        known.dedup();
+        for &id in &ids {
+            crate::sorted::insert(&mut known, id);
+        }
         known.clone()
     });
     LAST_IDS.with(|l| *l.borrow_mut() = ids);

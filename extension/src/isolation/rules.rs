@@ -12,14 +12,14 @@ use super::jar::Jar;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
     /// Profile name → its jar.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sorted::lite_map")]
     pub jars: LiteMap<String, Jar>,
     /// Tab id → the profile whose jar it uses.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sorted::lite_map")]
     pub tabs: LiteMap<i64, String>,
     /// Tab id → the sign-in host it may load while its login hop runs; every other top-level
     /// load of the isolated domains in that tab is blocked until the hop's cookie is in the jar.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sorted::lite_map")]
     pub gates: LiteMap<i64, String>,
 }
 
@@ -127,16 +127,14 @@ impl State {
 /// The isolated domains: those of the manifest's wildcard host permissions
 /// (`https://*.aws.amazon.com/*` → `aws.amazon.com`), each once. A test build adds its stub's.
 pub fn domains_of(patterns: &[String]) -> Vec<String> {
-    let mut domains: Vec<String> = patterns
-        .iter()
-        .filter_map(|p| p.split_once("://*.").map(|(_, rest)| rest))
-        .filter_map(|rest| rest.split(['/', ':']).next())
-        .filter(|d| !d.is_empty() && !d.contains('*'))
-        .map(|d| d.to_ascii_lowercase())
-        .collect();
-    domains.sort_unstable();
-    domains.dedup();
-    domains
+    crate::sorted::set_of(
+        patterns
+            .iter()
+            .filter_map(|p| p.split_once("://*.").map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split(['/', ':']).next())
+            .filter(|d| !d.is_empty() && !d.contains('*'))
+            .map(|d| d.to_ascii_lowercase()),
+    )
 }
 
 /// One declarativeNetRequest session rule, as `updateSessionRules` takes it.

@@ -73,11 +73,10 @@ async fn loaded() {
 /// The ids of every open tab, in ascending order.
 async fn open_tabs() -> Option<Vec<i64>> {
     let tabs = call(api().tabs().tabs_query(&object(&[]))).await.ok()?;
-    let mut ids: Vec<i64> = (items(&tabs)?.iter())
+    let ids: Vec<i64> = (items(&tabs)?.iter())
         .map(|tab| int_field(tab, "id"))
         .collect::<Option<_>>()?;
-    ids.sort_unstable();
-    Some(ids)
+    Some(crate::sorted::set_of(ids))
 }
 
 /// Changes the registry (read first if need be).

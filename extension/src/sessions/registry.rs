@@ -7,6 +7,8 @@ use litemap::LiteMap;
 use roleport_protocol::Place;
 use serde::{Deserialize, Serialize};
 
+use crate::sorted;
+
 /// One console session: a sign-in, and the tabs that share its cookies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "StoredSession")]
@@ -150,7 +152,7 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Registry {
     /// Profile → its session.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sorted::lite_map")]
     pub sessions: LiteMap<String, Session>,
 }
 
@@ -164,9 +166,7 @@ impl Registry {
         }
         if let Some(old) = self.sessions.remove(&session.profile) {
             if old.place == session.place {
-                session.tabs.extend(old.tabs);
-                session.tabs.sort_unstable();
-                session.tabs.dedup();
+                session.tabs = sorted::set_of(session.tabs.into_iter().chain(old.tabs));
             }
         }
         self.sessions.insert(session.profile.clone(), session);
@@ -177,13 +177,7 @@ impl Registry {
     pub fn add_tab(&mut self, profile: &str, tab: i64) -> bool {
         self.sessions
             .get_mut(profile)
-            .is_some_and(|s| match s.tabs.binary_search(&tab) {
-                Ok(_) => false,
-                Err(at) => {
-                    s.tabs.insert(at, tab);
-                    true
-                }
-            })
+            .is_some_and(|s| sorted::insert(&mut s.tabs, tab))
     }
 
     /// A tab opened from `source` joins its session (it shares its cookies).
