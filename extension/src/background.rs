@@ -13,8 +13,8 @@ use std::rc::Rc;
 use litemap::LiteMap;
 use roleport_protocol::{
     ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
-    ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLoggedIn, SsoLogin, SsoSync,
-    SsoSyncProgress, TabOutcome,
+    ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
+    TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -174,9 +174,14 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
     let request = Request::SsoLogin(SsoLogin {
         profile: profile.clone(),
     });
-    let answer = native_port::request_as::<SsoLoggedIn>(request).await;
+    let answer = native_port::request(request).await;
     SSO_CODES.with(|codes| codes.borrow_mut().remove(&profile));
-    log::debug(&format!("signed in to {}", answer?.login));
+    // Its [`roleport_protocol::SsoLoggedIn`] is only logged: read by field, not decoded.
+    let ok = answer?;
+    native_port::of_type(&ok, "sso_login")?;
+    let login = string_field(&ok, "login")
+        .ok_or_else(|| crate::codec::unreadable("a reply from the host", "no `login`"))?;
+    log::debug(&format!("signed in to {login}"));
     open(profile, None, None, true).await
 }
 

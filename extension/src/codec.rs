@@ -5,7 +5,7 @@
 //! the decoding natively testable: [`decode`] and [`encode`] work on strings.
 
 use roleport_protocol::{ErrorCode, Event, EventFrame, ProtocolError};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
 /// Parses JSON text into `T`, as a coded error a person can report.
@@ -45,19 +45,15 @@ pub fn text_of(value: &JsValue) -> String {
         .unwrap_or_else(|| "null".to_owned())
 }
 
-/// A host event frame from its JSON text, as [`EventFrame`]'s derived decoder reads it, but
-/// the `event` name first and then only that event's fields from the same text: the derived
-/// decoder of the internally tagged [`Event`] first copies the object into a tree (serde's
-/// `Content`), and that code was a large part of the background's wasm.
-pub fn decode_event(text: &str) -> Result<EventFrame, ProtocolError> {
-    #[derive(Deserialize)]
-    struct Head {
-        v: u32,
-        event: String,
-    }
+/// A host event frame from its version `v`, its `event` name and its JSON text, as
+/// [`EventFrame`]'s derived decoder reads it, but only that event's fields from the text: the
+/// derived decoder of the internally tagged [`Event`] first copies the object into a tree
+/// (serde's `Content`), and that code was a large part of the background's wasm. The caller
+/// reads `v` and `event` from the JS object.
+pub fn decode_event(v: i64, event: &str, text: &str) -> Result<EventFrame, ProtocolError> {
     let what = "an event from the host";
-    let head: Head = decode(text, what)?;
-    let event = match head.event.as_str() {
+    let v = u32::try_from(v).map_err(|e| unreadable(what, e))?;
+    let event = match event {
         "open_tab" => Event::OpenTab(decode(text, what)?),
         "sso_device_code" => Event::SsoDeviceCode(decode(text, what)?),
         "sso_sync_progress" => Event::SsoSyncProgress(decode(text, what)?),
@@ -67,7 +63,7 @@ pub fn decode_event(text: &str) -> Result<EventFrame, ProtocolError> {
             return Err(unreadable(what, why));
         }
     };
-    Ok(EventFrame { v: head.v, event })
+    Ok(EventFrame { v, event })
 }
 
 #[cfg(test)]
@@ -120,12 +116,18 @@ mod tests {
         ] {
             let frame = EventFrame::new(event);
             let text = encode(&frame);
-            assert_eq!(decode_event(&text).expect("reads"), frame, "{text}");
+            // As the port reads the head: `v` and `event` from the object the text is of.
+            let head: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let (v, name) = (head["v"].as_i64().expect("v"), head["event"].as_str());
+            let read = decode_event(v, name.expect("event"), &text).expect("reads");
+            assert_eq!(read, frame, "{text}");
         }
-        let unknown = decode_event(r#"{"v":1,"event":"sso_done","event_id":1}"#);
+        let unknown = decode_event(1, "sso_done", r#"{"v":1,"event":"sso_done","event_id":1}"#);
         assert!(unknown.expect_err("unknown").message.contains("sso_done"));
-        let broken = decode_event(r#"{"v":1,"event":"open_tab","event_id":1}"#);
+        let broken = decode_event(1, "open_tab", r#"{"v":1,"event":"open_tab","event_id":1}"#);
         assert_eq!(broken.expect_err("no console").code, ErrorCode::BadFrame);
+        let negative = decode_event(-1, "open_tab", "{}");
+        assert_eq!(negative.expect_err("no version").code, ErrorCode::BadFrame);
     }
 
     #[test]
