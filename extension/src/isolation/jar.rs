@@ -3,7 +3,7 @@
 //!
 //! Implemented of RFC 6265: name/value, `Domain` (a domain cookie must cover the host that
 //! set it; without `Domain` the cookie is host-only), `Path` (kept; see [`Jar::header_for`]),
-//! `Max-Age` (wins over `Expires`) and `Expires` (both delete when in the past).
+//! `Max-Age` (whole seconds; wins over `Expires`) and `Expires` (both delete when in the past).
 //! Not implemented: `Secure` / `SameSite` / `HttpOnly` change nothing (every isolated request
 //! is a top-level AWS page or its own subresource; page scripts never see the jar), path
 //! matching (AWS's session cookies are `Path=/`), size and count limits, public-suffix
@@ -82,7 +82,7 @@ pub fn parse_set_cookie(
                 domain = wanted;
             }
             "path" if val.starts_with('/') => path = val.to_owned(),
-            "max-age" => max_age = val.parse::<f64>().ok().map(|s| now + s * 1000.0),
+            "max-age" => max_age = delta_seconds(val).map(|s| now + s * 1000.0),
             "expires" => expires = parse_date(val),
             _ => {}
         }
@@ -102,6 +102,23 @@ pub fn parse_set_cookie(
         path,
         expires,
     }))
+}
+
+/// `Max-Age`'s seconds: an optional `-` and digits, else `None` (the attribute is ignored), as
+/// RFC 6265 §5.2.2 reads it. Read as an integer: a float parser's tables were a third of the
+/// background's wasm data.
+fn delta_seconds(val: &str) -> Option<f64> {
+    let digits = val.strip_prefix('-').unwrap_or(val);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Only digits: the parse fails on overflow alone, which is as good as forever (or never).
+    let beyond = if digits.len() < val.len() {
+        i64::MIN
+    } else {
+        i64::MAX
+    };
+    Some(val.parse::<i64>().unwrap_or(beyond) as f64)
 }
 
 /// CR, LF and other controls would break the header DNR sets (it refuses them).
@@ -240,6 +257,20 @@ mod tests {
         assert!(jar.cookies.is_empty());
         let c = store("s=3; Expires=past; Max-Age=60", "a.f.test");
         assert_eq!(c.expires, Some(NOW + 60_000.0));
+    }
+
+    #[test]
+    fn max_age_is_whole_seconds_as_rfc_6265_reads_it() {
+        assert!(jar_deletes("s=1; Max-Age=-5"));
+        assert_eq!(store("s=1; Max-Age=1.5", "h.test").expires, None, "ignored");
+        assert_eq!(store("s=1; Max-Age=+5", "h.test").expires, None, "ignored");
+        assert_eq!(store("s=1; Max-Age=", "h.test").expires, None, "ignored");
+        let far = store("s=1; Max-Age=99999999999999999999", "h.test").expires;
+        assert!(far.is_some_and(|at| at > NOW + 1e20), "{far:?}");
+    }
+
+    fn jar_deletes(line: &str) -> bool {
+        matches!(parse(line, "h.test"), Some(Change::Delete { .. }))
     }
 
     #[test]
