@@ -17,7 +17,8 @@
 //!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
 //!   time), [`switch_roles`] (the console's Switch Role links offered without a host), [`sorted`]
-//!   (sorted `Vec` sets and `LiteMap`s kept in order by insertion, not by sorting).
+//!   (sorted `Vec` sets kept in order by insertion, not by sorting), [`stored`] (the registry
+//!   and isolation state read back from `storage.session` field by field, not through serde).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;
 //!   browser objects are read and built field by field there, not through serde),
 //!   [`last_list`] (the last list, in `storage.session` for the next popup),
@@ -57,6 +58,7 @@ pub mod profile_pages;
 pub mod saml;
 pub mod sessions;
 pub mod sorted;
+pub mod stored;
 pub mod switch_roles;
 pub mod tabs;
 pub mod trust;

@@ -9,10 +9,10 @@
 //! matching (AWS's session cookies are `Path=/`), size and count limits, public-suffix
 //! checks beyond "inside the isolated domains" (the caller only feeds AWS responses).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// One stored cookie.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One stored cookie (read back by [`crate::stored::isolation`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cookie {
     pub name: String,
     pub value: String,
@@ -25,7 +25,7 @@ pub struct Cookie {
 }
 
 /// One account's cookies, in the order they were first set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Jar {
     pub cookies: Vec<Cookie>,
 }

@@ -1,0 +1,196 @@
+//! What `storage.session` keeps, read back: the session [`Registry`] and the isolation
+//! [`State`]. Both are written through serde ([`crate::codec::to_js`]) and read here field by
+//! field from the value the browser returns: serde decoders of them were about 8 KiB of the
+//! background's gzipped wasm, and these readers are a fraction of that.
+//!
+//! The readers are generic over [`Stored`], so they run on `JsValue` in the browser and are
+//! tested natively on `serde_json::Value`, the tree of the same JSON text. They read what
+//! serde's derived decoders read (absent and `null` optional fields, maps as objects or `[]`)
+//! and refuse what those refused; `None` means unreadable, and the caller then starts empty.
+
+use js_sys::{Array, Object, Reflect};
+use litemap::LiteMap;
+use roleport_protocol::Place;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::isolation::jar::{Cookie, Jar};
+use crate::isolation::rules::State;
+use crate::sessions::registry::{Registry, Session};
+
+/// A stored value as JSON has it.
+pub trait Stored: Sized {
+    /// Member `name` of an object; `None` when it is absent or `null` (or this is no object).
+    fn member(&self, name: &str) -> Option<Self>;
+    fn string(&self) -> Option<String>;
+    fn number(&self) -> Option<f64>;
+    fn boolean(&self) -> Option<bool>;
+    /// The items of an array.
+    fn items(&self) -> Option<Vec<Self>>;
+    /// The members of an object that is no array, in order.
+    fn members(&self) -> Option<Vec<(String, Self)>>;
+}
+
+impl Stored for JsValue {
+    fn member(&self, name: &str) -> Option<JsValue> {
+        let value = crate::bindings::field(self, name);
+        (!value.is_undefined() && !value.is_null()).then_some(value)
+    }
+
+    fn string(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+
+    fn items(&self) -> Option<Vec<JsValue>> {
+        crate::bindings::items(self)
+    }
+
+    fn members(&self) -> Option<Vec<(String, JsValue)>> {
+        if !self.is_object() || Array::is_array(self) {
+            return None;
+        }
+        let entries = Object::entries(self.unchecked_ref());
+        (entries.iter())
+            .map(|entry| {
+                Some((
+                    Reflect::get_u32(&entry, 0).ok()?.as_string()?,
+                    Reflect::get_u32(&entry, 1).ok()?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The registry kept under [`crate::sessions::KEY`].
+pub fn registry<S: Stored>(value: &S) -> Option<Registry> {
+    let mut sessions = LiteMap::new();
+    for (profile, stored) in map(value.member("sessions"))? {
+        sessions.insert(profile, session(&stored)?);
+    }
+    Some(Registry { sessions })
+}
+
+fn session<S: Stored>(value: &S) -> Option<Session> {
+    let place = match (
+        optional(value, "container", S::string)?,
+        optional(value, "group", int)?,
+    ) {
+        (Some(container), None) => Place::Container(container),
+        (None, Some(group)) => Place::Group(group),
+        // In exactly one of a container and a tab group.
+        _ => return None,
+    };
+    let tabs = match value.member("tabs") {
+        Some(tabs) => tabs.items()?.iter().map(int).collect::<Option<_>>()?,
+        None => Vec::new(),
+    };
+    Some(Session {
+        profile: value.member("profile")?.string()?,
+        place,
+        isolated: optional(value, "isolated", S::boolean)?.unwrap_or(false),
+        tabs,
+        account_id: optional(value, "account_id", S::string)?,
+        role: optional(value, "role", S::string)?,
+        region: optional(value, "region", S::string)?,
+        expires_at: optional(value, "expires_at", S::number)?,
+        opened_at: value.member("opened_at")?.number()?,
+        console_url: optional(value, "console_url", S::string)?,
+        logout_url: optional(value, "logout_url", S::string)?,
+        marked: optional(value, "marked", S::boolean)?.unwrap_or(false),
+    })
+}
+
+/// The isolation state kept under [`crate::isolation`]'s key.
+pub fn isolation<S: Stored>(value: &S) -> Option<State> {
+    let mut state = State::default();
+    for (profile, stored) in map(value.member("jars"))? {
+        let cookies = stored.member("cookies")?.items()?;
+        let cookies = cookies.iter().map(cookie).collect::<Option<_>>()?;
+        state.jars.insert(profile, Jar { cookies });
+    }
+    for (tab, profile) in map(value.member("tabs"))? {
+        state.tabs.insert(tab.parse().ok()?, profile.string()?);
+    }
+    for (tab, host) in map(value.member("gates"))? {
+        state.gates.insert(tab.parse().ok()?, host.string()?);
+    }
+    Some(state)
+}
+
+fn cookie<S: Stored>(value: &S) -> Option<Cookie> {
+    let text = |name| value.member(name)?.string();
+    Some(Cookie {
+        name: text("name")?,
+        value: text("value")?,
+        domain: text("domain")?,
+        path: text("path")?,
+        expires: optional(value, "expires", S::number)?,
+    })
+}
+
+/// A `LiteMap` as litemap writes it for string and number keys: an object, or `[]` when it
+/// is empty; an absent map is empty.
+fn map<S: Stored>(value: Option<S>) -> Option<Vec<(String, S)>> {
+    let Some(value) = value else {
+        return Some(Vec::new());
+    };
+    match value.members() {
+        Some(members) => Some(members),
+        None => value.items().filter(Vec::is_empty).map(|_| Vec::new()),
+    }
+}
+
+/// An optional field: `Some(None)` when absent or `null`, `None` when of another type.
+fn optional<S: Stored, T>(value: &S, name: &str, read: fn(&S) -> Option<T>) -> Option<Option<T>> {
+    match value.member(name) {
+        Some(member) => read(&member).map(Some),
+        None => Some(None),
+    }
+}
+
+/// An integer (a tab or group id): a number without a fraction.
+fn int<S: Stored>(value: &S) -> Option<i64> {
+    value
+        .number()
+        .filter(|n| n.fract() == 0.0 && n.abs() < 2f64.powi(63))
+        .map(|n| n as i64)
+}
+
+#[cfg(test)]
+impl Stored for serde_json::Value {
+    fn member(&self, name: &str) -> Option<serde_json::Value> {
+        self.get(name).filter(|v| !v.is_null()).cloned()
+    }
+
+    fn string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+
+    fn items(&self) -> Option<Vec<serde_json::Value>> {
+        self.as_array().cloned()
+    }
+
+    fn members(&self) -> Option<Vec<(String, serde_json::Value)>> {
+        let object = self.as_object()?;
+        Some(object.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+}
+
+#[cfg(test)]
+#[path = "stored_tests.rs"]
+mod tests;
