@@ -33,7 +33,10 @@ pub trait Stored: Sized {
 impl Stored for JsValue {
     fn member(&self, name: &str) -> Option<JsValue> {
         let value = crate::bindings::field(self, name);
-        (!value.is_undefined() && !value.is_null()).then_some(value)
+        if value.is_undefined() || value.is_null() {
+            return None;
+        }
+        Some(value)
     }
 
     fn string(&self) -> Option<String> {
