@@ -21,7 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::{api, object, string_field};
-use crate::codec::{encode, from_js, to_js};
+use crate::codec::{encode, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::{self, actions, actions::WhenOpen};
 use crate::trust::{self, Sender};
@@ -50,13 +50,13 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         log::warn("refused a message from outside the extension");
         return reply::<()>(Err(e));
     }
-    let request = match from_js::<PopupRequest>(&message, "the popup's request") {
+    let request = match PopupRequest::read(&message) {
         Ok(request) => request,
         Err(e) => {
             let hint = "Reload the popup: it may be from an older version of the extension.";
             return reply::<()>(Err(ProtocolError::new(
                 ErrorCode::InvalidRequest,
-                e.message,
+                crate::codec::unreadable("the popup's request", e).message,
                 hint,
             )));
         }

@@ -18,7 +18,8 @@
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
 //!   time), [`switch_roles`] (the console's Switch Role links offered without a host), [`sorted`]
 //!   (sorted `Vec` sets kept in order by insertion, not by sorting), [`stored`] (the registry
-//!   and isolation state read back from `storage.session` field by field, not through serde).
+//!   and isolation state read back from `storage.session` field by field, not through serde),
+//!   [`tree`] (JSON values read field by field: `JsValue`, or `serde_json::Value` in tests).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;
 //!   browser objects are read and built field by field there, not through serde),
 //!   [`last_list`] (the last list, in `storage.session` for the next popup),
@@ -61,6 +62,7 @@ pub mod sorted;
 pub mod stored;
 pub mod switch_roles;
 pub mod tabs;
+pub mod tree;
 pub mod trust;
 pub mod turns;
 

@@ -3,73 +3,18 @@
 //! field from the value the browser returns: serde decoders of them were about 8 KiB of the
 //! background's gzipped wasm, and these readers are a fraction of that.
 //!
-//! The readers are generic over [`Stored`], so they run on `JsValue` in the browser and are
-//! tested natively on `serde_json::Value`, the tree of the same JSON text. They read what
+//! The readers are generic over [`crate::tree::Tree`], so they run on `JsValue` in the
+//! browser and are tested natively on `serde_json::Value`, the tree of the same JSON text. They read what
 //! serde's derived decoders read (absent and `null` optional fields, maps as objects or `[]`)
 //! and refuse what those refused; `None` means unreadable, and the caller then starts empty.
 
-use js_sys::{Array, Object, Reflect};
 use litemap::LiteMap;
 use roleport_protocol::Place;
-use wasm_bindgen::{JsCast, JsValue};
 
 use crate::isolation::jar::{Cookie, Jar};
 use crate::isolation::rules::State;
 use crate::sessions::registry::{Registry, Session};
-
-/// A stored value as JSON has it.
-pub trait Stored: Sized {
-    /// Member `name` of an object; `None` when it is absent or `null` (or this is no object).
-    fn member(&self, name: &str) -> Option<Self>;
-    fn string(&self) -> Option<String>;
-    fn number(&self) -> Option<f64>;
-    fn boolean(&self) -> Option<bool>;
-    /// The items of an array.
-    fn items(&self) -> Option<Vec<Self>>;
-    /// The members of an object that is no array, in order.
-    fn members(&self) -> Option<Vec<(String, Self)>>;
-}
-
-impl Stored for JsValue {
-    fn member(&self, name: &str) -> Option<JsValue> {
-        let value = crate::bindings::field(self, name);
-        if value.is_undefined() || value.is_null() {
-            return None;
-        }
-        Some(value)
-    }
-
-    fn string(&self) -> Option<String> {
-        self.as_string()
-    }
-
-    fn number(&self) -> Option<f64> {
-        self.as_f64()
-    }
-
-    fn boolean(&self) -> Option<bool> {
-        self.as_bool()
-    }
-
-    fn items(&self) -> Option<Vec<JsValue>> {
-        crate::bindings::items(self)
-    }
-
-    fn members(&self) -> Option<Vec<(String, JsValue)>> {
-        if !self.is_object() || Array::is_array(self) {
-            return None;
-        }
-        let entries = Object::entries(self.unchecked_ref());
-        (entries.iter())
-            .map(|entry| {
-                Some((
-                    Reflect::get_u32(&entry, 0).ok()?.as_string()?,
-                    Reflect::get_u32(&entry, 1).ok()?,
-                ))
-            })
-            .collect()
-    }
-}
+use crate::tree::{int, optional, Tree as Stored};
 
 /// The registry kept under [`crate::sessions::KEY`].
 pub fn registry<S: Stored>(value: &S) -> Option<Registry> {
@@ -147,50 +92,6 @@ fn map<S: Stored>(value: Option<S>) -> Option<Vec<(String, S)>> {
     match value.members() {
         Some(members) => Some(members),
         None => value.items().filter(Vec::is_empty).map(|_| Vec::new()),
-    }
-}
-
-/// An optional field: `Some(None)` when absent or `null`, `None` when of another type.
-fn optional<S: Stored, T>(value: &S, name: &str, read: fn(&S) -> Option<T>) -> Option<Option<T>> {
-    match value.member(name) {
-        Some(member) => read(&member).map(Some),
-        None => Some(None),
-    }
-}
-
-/// An integer (a tab or group id): a number without a fraction.
-fn int<S: Stored>(value: &S) -> Option<i64> {
-    value
-        .number()
-        .filter(|n| n.fract() == 0.0 && n.abs() < 2f64.powi(63))
-        .map(|n| n as i64)
-}
-
-#[cfg(test)]
-impl Stored for serde_json::Value {
-    fn member(&self, name: &str) -> Option<serde_json::Value> {
-        self.get(name).filter(|v| !v.is_null()).cloned()
-    }
-
-    fn string(&self) -> Option<String> {
-        self.as_str().map(str::to_owned)
-    }
-
-    fn number(&self) -> Option<f64> {
-        self.as_f64()
-    }
-
-    fn boolean(&self) -> Option<bool> {
-        self.as_bool()
-    }
-
-    fn items(&self) -> Option<Vec<serde_json::Value>> {
-        self.as_array().cloned()
-    }
-
-    fn members(&self) -> Option<Vec<(String, serde_json::Value)>> {
-        let object = self.as_object()?;
-        Some(object.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 }
 
