@@ -12,9 +12,8 @@ use std::rc::Rc;
 
 use litemap::LiteMap;
 use roleport_protocol::{
-    ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
-    ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress,
-    TabOutcome,
+    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProfilePage, ProtocolError,
+    Request, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -329,7 +328,7 @@ async fn open(
         password,
         ..OpenConsole::default()
     });
-    let opened: OpenConsoleOk = native_port::request_as(request).await?;
+    let opened = native_port::request_read(request, crate::results::console).await?;
     if let Some(expired) = expired.filter(|s| s.profile == opened.profile) {
         match actions::renew(&expired, &opened, active).await {
             Ok(tab) => return Ok(tab),

@@ -4,7 +4,7 @@
 //! keeps one exact wire format on both sides (u64 ids, flattened and tagged enums) and keeps
 //! the decoding natively testable: [`decode`] and [`encode`] work on strings.
 
-use roleport_protocol::{ErrorCode, Event, EventFrame, ProtocolError};
+use roleport_protocol::{ErrorCode, ProtocolError};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -45,90 +45,10 @@ pub fn text_of(value: &JsValue) -> String {
         .unwrap_or_else(|| "null".to_owned())
 }
 
-/// A host event frame from its version `v`, its `event` name and its JSON text, as
-/// [`EventFrame`]'s derived decoder reads it, but only that event's fields from the text: the
-/// derived decoder of the internally tagged [`Event`] first copies the object into a tree
-/// (serde's `Content`), and that code was a large part of the background's wasm. The caller
-/// reads `v` and `event` from the JS object.
-pub fn decode_event(v: i64, event: &str, text: &str) -> Result<EventFrame, ProtocolError> {
-    let what = "an event from the host";
-    let v = u32::try_from(v).map_err(|e| unreadable(what, e))?;
-    let event = match event {
-        "open_tab" => Event::OpenTab(decode(text, what)?),
-        "sso_device_code" => Event::SsoDeviceCode(decode(text, what)?),
-        "sso_sync_progress" => Event::SsoSyncProgress(decode(text, what)?),
-        other => {
-            let why: serde::de::value::Error =
-                serde::de::Error::unknown_variant(other, Event::NAMES);
-            return Err(unreadable(what, why));
-        }
-    };
-    Ok(EventFrame { v, event })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use roleport_protocol::Reply;
-
-    #[test]
-    fn events_read_as_the_host_writes_them() {
-        use roleport_protocol::{
-            Appearance, Color, Icon, OpenConsoleOk, OpenTab, SsoDeviceCode, SsoSyncProgress,
-        };
-        let open = OpenTab {
-            event_id: 3,
-            console: OpenConsoleOk {
-                profile: "prod".into(),
-                url: "https://signin.test/federation".into(),
-                account_id: Some("111111111111".into()),
-                role: None,
-                expires_at: None,
-                notices: vec!["capped".into()],
-                region: None,
-                logout_url: None,
-                appearance: Appearance {
-                    color: Color::Red,
-                    icon: Icon::Fence,
-                    label: Some("PROD".into()),
-                },
-            },
-        };
-        let code = SsoDeviceCode {
-            event_id: 4,
-            profile: "sso".into(),
-            user_code: "ABCD-EFGH".into(),
-            verification_uri_complete: "https://device.test/?code=ABCD-EFGH".into(),
-            expires_in: 600,
-        };
-        let progress = SsoSyncProgress {
-            event_id: 5,
-            login: "corp".into(),
-            accounts: 3,
-            stale: 1,
-            done: 2,
-            throttled: 0,
-        };
-        for event in [
-            Event::OpenTab(open),
-            Event::SsoDeviceCode(code),
-            Event::SsoSyncProgress(progress),
-        ] {
-            let frame = EventFrame::new(event);
-            let text = encode(&frame);
-            // As the port reads the head: `v` and `event` from the object the text is of.
-            let head: serde_json::Value = serde_json::from_str(&text).expect("json");
-            let (v, name) = (head["v"].as_i64().expect("v"), head["event"].as_str());
-            let read = decode_event(v, name.expect("event"), &text).expect("reads");
-            assert_eq!(read, frame, "{text}");
-        }
-        let unknown = decode_event(1, "sso_done", r#"{"v":1,"event":"sso_done","event_id":1}"#);
-        assert!(unknown.expect_err("unknown").message.contains("sso_done"));
-        let broken = decode_event(1, "open_tab", r#"{"v":1,"event":"open_tab","event_id":1}"#);
-        assert_eq!(broken.expect_err("no console").code, ErrorCode::BadFrame);
-        let negative = decode_event(-1, "open_tab", "{}");
-        assert_eq!(negative.expect_err("no version").code, ErrorCode::BadFrame);
-    }
 
     #[test]
     fn decode_reports_what_it_was_reading() {

@@ -64,6 +64,20 @@ pub async fn request(request: Request) -> Answer {
     answer
 }
 
+/// [`request`], then the result read by `read` if its `type` is the request's own.
+pub async fn request_read<T>(
+    request: Request,
+    read: fn(&JsValue) -> Option<T>,
+) -> Result<T, ProtocolError> {
+    let asked = request.type_name();
+    let ok = self::request(request).await?;
+    of_type(&ok, asked)?;
+    read(&ok).ok_or_else(|| {
+        let why = format!("its {asked} result lacks a field or has one of another type");
+        codec::unreadable(REPLY, why)
+    })
+}
+
 /// [`request`], then the result decoded as `T` if its `type` is the request's own.
 pub async fn request_as<T: DeserializeOwned>(request: Request) -> Result<T, ProtocolError> {
     let asked = request.type_name();
@@ -256,15 +270,7 @@ impl State {
         }
         // Never log the message itself: an open_console reply holds a sign-in token.
         if is_event(message) {
-            let head = (int_field(message, "v"), string_field(message, "event"));
-            let frame = match head {
-                (Some(v), Some(event)) => codec::decode_event(v, &event, &codec::text_of(message)),
-                _ => Err(codec::unreadable(
-                    "an event from the host",
-                    "no `v` and `event`",
-                )),
-            };
-            match frame {
+            match crate::results::event(message) {
                 Ok(frame) if frame.v == PROTOCOL_VERSION => {
                     // Handled in a task of its own: it sends requests on this port.
                     spawn_local(crate::background::on_host_event(frame.event));

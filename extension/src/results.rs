@@ -1,0 +1,193 @@
+//! The host's results and events the background reads itself: [`OpenConsoleOk`] (the
+//! `open_console` and `saml_open` results, and inside `open_tab`) and the events. Read field
+//! by field ([`crate::tree`]), as the protocol's derived decoders read them: those decoders cost
+//! the background's wasm several times as much. Results the background only hands on to a page
+//! are not read at all.
+
+use roleport_protocol::{
+    Appearance, Event, EventFrame, OpenConsoleOk, OpenTab, ProtocolError, SsoDeviceCode,
+    SsoSyncProgress,
+};
+
+use crate::codec::unreadable;
+use crate::tree::{int, optional, Tree};
+
+/// An `open_console` / `saml_open` result (its `type` already checked), or `None` when a field
+/// is missing or of another type.
+pub fn console<T: Tree>(ok: &T) -> Option<OpenConsoleOk> {
+    let text = |name| optional(ok, name, T::string);
+    let notices = match ok.member("notices") {
+        Some(notices) => notices
+            .items()?
+            .iter()
+            .map(T::string)
+            .collect::<Option<_>>()?,
+        None => Vec::new(),
+    };
+    Some(OpenConsoleOk {
+        profile: ok.member("profile")?.string()?,
+        url: ok.member("url")?.string()?,
+        account_id: text("account_id")?,
+        role: text("role")?,
+        expires_at: text("expires_at")?,
+        notices,
+        region: text("region")?,
+        logout_url: text("logout_url")?,
+        appearance: Appearance {
+            color: ok.member("color")?.decode()?,
+            icon: ok.member("icon")?.decode()?,
+            label: text("label")?,
+        },
+    })
+}
+
+/// A host event frame, as [`EventFrame`]'s derived decoder reads it.
+pub fn event<T: Tree>(frame: &T) -> Result<EventFrame, ProtocolError> {
+    let what = "an event from the host";
+    let broken = || unreadable(what, "a field is missing or of another type");
+    let v = frame.member("v").as_ref().and_then(int);
+    let v = v.and_then(|v| u32::try_from(v).ok()).ok_or_else(broken)?;
+    let name = frame
+        .member("event")
+        .and_then(|e| e.string())
+        .ok_or_else(broken)?;
+    let event = match name.as_str() {
+        "open_tab" => Event::OpenTab(open_tab(frame).ok_or_else(broken)?),
+        "sso_device_code" => Event::SsoDeviceCode(device_code(frame).ok_or_else(broken)?),
+        "sso_sync_progress" => Event::SsoSyncProgress(progress(frame).ok_or_else(broken)?),
+        other => {
+            let why: serde::de::value::Error =
+                serde::de::Error::unknown_variant(other, Event::NAMES);
+            return Err(unreadable(what, why));
+        }
+    };
+    Ok(EventFrame { v, event })
+}
+
+fn open_tab<T: Tree>(frame: &T) -> Option<OpenTab> {
+    Some(OpenTab {
+        event_id: unsigned(frame, "event_id")?,
+        console: console(frame)?,
+    })
+}
+
+fn device_code<T: Tree>(frame: &T) -> Option<SsoDeviceCode> {
+    let text = |name| frame.member(name)?.string();
+    Some(SsoDeviceCode {
+        event_id: unsigned(frame, "event_id")?,
+        profile: text("profile")?,
+        user_code: text("user_code")?,
+        verification_uri_complete: text("verification_uri_complete")?,
+        expires_in: int(&frame.member("expires_in")?)?,
+    })
+}
+
+fn progress<T: Tree>(frame: &T) -> Option<SsoSyncProgress> {
+    let count = |name| u32::try_from(unsigned(frame, name)?).ok();
+    Some(SsoSyncProgress {
+        event_id: unsigned(frame, "event_id")?,
+        login: frame.member("login")?.string()?,
+        accounts: count("accounts")?,
+        stale: count("stale")?,
+        done: count("done")?,
+        throttled: count("throttled")?,
+    })
+}
+
+fn unsigned<T: Tree>(value: &T, name: &str) -> Option<u64> {
+    u64::try_from(int(&value.member(name)?)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::encode;
+    use roleport_protocol::{Color, ErrorCode, Icon};
+    use serde_json::{json, Value};
+
+    fn tree<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::from_str(&encode(value)).expect("json")
+    }
+
+    fn opened(full: bool) -> OpenConsoleOk {
+        let some = |text: &str| full.then(|| text.to_owned());
+        OpenConsoleOk {
+            profile: "prod".into(),
+            url: "https://signin.test/federation".into(),
+            account_id: some("111111111111"),
+            role: some("Admin"),
+            expires_at: some("2026-12-07T16:00:00Z"),
+            notices: if full {
+                vec!["capped".into()]
+            } else {
+                Vec::new()
+            },
+            region: some("eu-west-1"),
+            logout_url: some("https://signin.test/logout"),
+            appearance: Appearance {
+                color: Color::Red,
+                icon: Icon::Fence,
+                label: some("PROD"),
+            },
+        }
+    }
+
+    #[test]
+    fn console_results_read_as_the_host_writes_them() {
+        for ok in [opened(true), opened(false)] {
+            let value = tree(&ok);
+            assert_eq!(console(&value), Some(ok), "{value}");
+        }
+        let mut odd = tree(&opened(false));
+        odd["color"] = json!("reddish");
+        assert_eq!(console(&odd), None);
+    }
+
+    #[test]
+    fn events_read_as_the_host_writes_them() {
+        let code = SsoDeviceCode {
+            event_id: 4,
+            profile: "sso".into(),
+            user_code: "ABCD-EFGH".into(),
+            verification_uri_complete: "https://device.test/?code=ABCD-EFGH".into(),
+            expires_in: 600,
+        };
+        let progress = SsoSyncProgress {
+            event_id: 5,
+            login: "corp".into(),
+            accounts: 3,
+            stale: 1,
+            done: 2,
+            throttled: 0,
+        };
+        for event in [
+            Event::OpenTab(OpenTab {
+                event_id: 3,
+                console: opened(true),
+            }),
+            Event::SsoDeviceCode(code),
+            Event::SsoSyncProgress(progress),
+        ] {
+            let frame = EventFrame::new(event);
+            let value = tree(&frame);
+            assert_eq!(super::event(&value).expect("reads"), frame, "{value}");
+        }
+        let unknown = super::event(&json!({"v": 1, "event": "sso_done", "event_id": 1}));
+        assert!(unknown.expect_err("unknown").message.contains("sso_done"));
+        let broken = super::event(&json!({"v": 1, "event": "open_tab", "event_id": 1}));
+        assert_eq!(broken.expect_err("no console").code, ErrorCode::BadFrame);
+        let negative = super::event(&json!({"v": -1, "event": "sso_done"}));
+        assert_eq!(negative.expect_err("no version").code, ErrorCode::BadFrame);
+        let minus = tree(&EventFrame::new(Event::SsoSyncProgress(SsoSyncProgress {
+            event_id: 1,
+            login: "corp".into(),
+            accounts: 0,
+            stale: 0,
+            done: 0,
+            throttled: 0,
+        })));
+        let mut minus = minus;
+        minus["done"] = json!(-1);
+        assert!(super::event(&minus).is_err());
+    }
+}
