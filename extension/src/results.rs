@@ -1,12 +1,13 @@
 //! The host's results and events the background reads itself: [`OpenConsoleOk`] (the
-//! `open_console` and `saml_open` results, and inside `open_tab`) and the events. Read field
+//! `open_console` and `saml_open` results, and inside `open_tab`), [`SamlRoleList`] (the
+//! `saml_roles` result) and the events. Read field
 //! by field ([`crate::tree`]), as the protocol's derived decoders read them: those decoders cost
 //! the background's wasm several times as much. Results the background only hands on to a page
 //! are not read at all.
 
 use roleport_protocol::{
-    Appearance, Event, EventFrame, OpenConsoleOk, OpenTab, ProtocolError, SsoDeviceCode,
-    SsoSyncProgress,
+    Appearance, Event, EventFrame, OpenConsoleOk, OpenTab, ProtocolError, SamlRole, SamlRoleList,
+    SsoDeviceCode, SsoSyncProgress,
 };
 
 use crate::codec::unreadable;
@@ -33,11 +34,42 @@ pub fn console<T: Tree>(ok: &T) -> Option<OpenConsoleOk> {
         notices,
         region: text("region")?,
         logout_url: text("logout_url")?,
-        appearance: Appearance {
-            color: ok.member("color")?.decode()?,
-            icon: ok.member("icon")?.decode()?,
-            label: text("label")?,
-        },
+        appearance: appearance(ok)?,
+    })
+}
+
+/// A `saml_roles` result (its `type` already checked).
+pub fn saml_roles<T: Tree>(ok: &T) -> Option<SamlRoleList> {
+    let text = |name| optional(ok, name, T::string);
+    let duration = optional(ok, "session_duration", int)?;
+    let roles = ok.member("roles")?.items()?;
+    Some(SamlRoleList {
+        handle: ok.member("handle")?.string()?,
+        session_name: text("session_name")?,
+        expires_at: text("expires_at")?,
+        session_duration: duration.map(i32::try_from).transpose().ok()?,
+        roles: roles.iter().map(saml_role).collect::<Option<_>>()?,
+    })
+}
+
+fn saml_role<T: Tree>(role: &T) -> Option<SamlRole> {
+    let text = |name| role.member(name)?.string();
+    Some(SamlRole {
+        role_arn: text("role_arn")?,
+        principal_arn: text("principal_arn")?,
+        account_id: text("account_id")?,
+        role: text("role")?,
+        name: text("name")?,
+        appearance: appearance(role)?,
+    })
+}
+
+/// An [`Appearance`] flattened into the object it is of.
+fn appearance<T: Tree>(of: &T) -> Option<Appearance> {
+    Some(Appearance {
+        color: of.member("color")?.decode()?,
+        icon: of.member("icon")?.decode()?,
+        label: optional(of, "label", T::string)?,
     })
 }
 
@@ -141,6 +173,39 @@ mod tests {
         let mut odd = tree(&opened(false));
         odd["color"] = json!("reddish");
         assert_eq!(console(&odd), None);
+    }
+
+    #[test]
+    fn saml_role_lists_read_as_the_host_writes_them() {
+        let role = SamlRole {
+            role_arn: "arn:aws:iam::111111111111:role/Admin".into(),
+            principal_arn: "arn:aws:iam::111111111111:saml-provider/idp".into(),
+            account_id: "111111111111".into(),
+            role: "Admin".into(),
+            name: "prod".into(),
+            appearance: opened(true).appearance,
+        };
+        let full = SamlRoleList {
+            handle: "h".into(),
+            session_name: Some("alice".into()),
+            expires_at: Some("2026-12-07T16:00:00Z".into()),
+            session_duration: Some(3600),
+            roles: vec![role.clone(), role],
+        };
+        let bare = SamlRoleList {
+            handle: "h".into(),
+            session_name: None,
+            expires_at: None,
+            session_duration: None,
+            roles: Vec::new(),
+        };
+        for list in [full, bare] {
+            let value = tree(&list);
+            assert_eq!(saml_roles(&value), Some(list), "{value}");
+        }
+        assert_eq!(saml_roles(&json!({"handle": "h"})), None, "no roles");
+        let long = json!({"handle": "h", "roles": [], "session_duration": 1u64 << 40});
+        assert_eq!(saml_roles(&long), None, "beyond i32");
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub async fn on_post(details: JsValue) {
         }
     };
     let request = Request::SamlRoles(SamlRoles { saml_response });
-    show(native_port::request_as::<SamlRoleList>(request).await).await;
+    show(native_port::request_read(request, crate::results::saml_roles).await).await;
 }
 
 /// What `webRequest.onBeforeRequest` tells of a request, as far as [`post`] reads it; `None`
