@@ -190,9 +190,40 @@ impl RequestFields {
             key: text("key")?,
             handle: text("handle")?,
             roles: strings("roles")?,
-            settings: given(request, "settings", T::decode)?,
+            settings: given(request, "settings", settings)?,
         })
     }
+}
+
+/// The [`roleport_protocol::Settings`] of a `settings_put`, as their derived decoder reads them.
+fn settings<T: Tree>(settings: &T) -> Option<roleport_protocol::Settings> {
+    let rules = match settings.member("rules") {
+        Some(rules) => rules.items()?.iter().map(rule).collect::<Option<_>>()?,
+        None => Vec::new(),
+    };
+    let defaults = match settings.member("defaults") {
+        Some(defaults) => roleport_protocol::Defaults {
+            region: optional(&defaults, "region", T::string)?,
+        },
+        None => roleport_protocol::Defaults::default(),
+    };
+    Some(roleport_protocol::Settings { defaults, rules })
+}
+
+fn rule<T: Tree>(rule: &T) -> Option<roleport_protocol::Rule> {
+    let text = |name| optional(rule, name, T::string);
+    // An object: every field is optional, so `5` would read as the empty rule.
+    rule.members()?;
+    Some(roleport_protocol::Rule {
+        name: text("name")?,
+        account_id: text("account_id")?,
+        account_name: text("account_name")?,
+        tag: text("tag")?,
+        regex: optional(rule, "regex", T::boolean)?.unwrap_or(false),
+        color: optional(rule, "color", T::decode)?,
+        icon: optional(rule, "icon", T::decode)?,
+        label: text("label")?,
+    })
 }
 
 impl TryFrom<RequestFields> for PopupRequest {
@@ -377,13 +408,21 @@ mod tests {
 
     #[test]
     fn every_request_reads_back_as_it_was_written() {
+        let full = roleport_protocol::Rule {
+            name: Some("prod*".into()),
+            account_id: Some("1111*".into()),
+            account_name: Some("Production".into()),
+            tag: Some("env=prod".into()),
+            regex: true,
+            color: Some(roleport_protocol::Color::Red),
+            icon: Some(roleport_protocol::Icon::Fence),
+            label: Some("PROD".into()),
+        };
         let settings = roleport_protocol::Settings {
-            rules: vec![roleport_protocol::Rule {
-                name: Some("prod*".into()),
-                color: Some(roleport_protocol::Color::Red),
-                ..Default::default()
-            }],
-            ..Default::default()
+            rules: vec![full, roleport_protocol::Rule::default()],
+            defaults: roleport_protocol::Defaults {
+                region: Some("eu-west-1".into()),
+            },
         };
         let profile = || "prod".to_owned();
         let requests = [
@@ -415,8 +454,11 @@ mod tests {
             PopupRequest::SignOut { profile: profile() },
             PopupRequest::SettingsGet,
             PopupRequest::SettingsPut { settings },
+            PopupRequest::SettingsPut {
+                settings: roleport_protocol::Settings::default(),
+            },
         ];
-        assert_eq!(requests.len(), PopupRequest::TYPES.len() + 1);
+        assert_eq!(requests.len(), PopupRequest::TYPES.len() + 2);
         for request in requests {
             let value = serde_json::to_value(&request).expect("serialises");
             let back = PopupRequest::read(&value).expect("reads");
@@ -436,6 +478,14 @@ mod tests {
         let odd = PopupRequest::read(&json!({"type": "open", "profile": 5}));
         assert!(odd.expect_err("a number").to_string().contains("`profile`"));
         assert!(PopupRequest::read(&json!(["open"])).is_err());
+        for rules in [
+            json!([{"color": "reddish"}]),
+            json!([5]),
+            json!({"name": "x"}),
+        ] {
+            let put = json!({"type": "settings_put", "settings": {"rules": rules}});
+            assert!(PopupRequest::read(&put).is_err(), "{put}");
+        }
     }
 
     #[test]
