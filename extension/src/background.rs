@@ -12,8 +12,8 @@ use std::rc::Rc;
 
 use litemap::LiteMap;
 use roleport_protocol::{
-    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProfilePage, ProtocolError,
-    Request, SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, TabOutcome,
+    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
+    SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -241,7 +241,7 @@ async fn list_profiles(cached: bool) -> Result<Rc<Listed>, ProtocolError> {
     let mut cursor = crate::profile_pages::Pages::first();
     let list = loop {
         let ask = Request::ListProfiles(roleport_protocol::ListProfiles::page(cursor));
-        match pages.add(native_port::request_as::<ProfilePage>(ask).await?)? {
+        match pages.add(native_port::request_read(ask, crate::results::profile_page).await?)? {
             crate::profile_pages::Step::Ask(next) => cursor = next,
             crate::profile_pages::Step::Done(list) => break list,
         }

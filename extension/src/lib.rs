@@ -18,7 +18,7 @@
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
 //!   time), [`switch_roles`] (the console's Switch Role links offered without a host), [`sorted`]
 //!   (sorted `Vec` sets kept in order by insertion, not by sorting), [`results`] (the host's
-//!   `open_console` and `saml_roles` results and events, read field by field), [`stored`] (the registry
+//!   results the background reads and its events, read field by field), [`stored`] (the registry
 //!   and isolation state read back from `storage.session` field by field, not through serde),
 //!   [`tree`] (JSON values read field by field: `JsValue`, or `serde_json::Value` in tests).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;

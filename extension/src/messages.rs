@@ -6,7 +6,7 @@
 use roleport_protocol::{ProfileList, ProtocolError, SamlRoleList};
 use serde::{Deserialize, Serialize};
 
-use crate::tree::{optional, Tree};
+use crate::tree::{named, optional, Tree};
 
 /// A request from one of the extension's own pages to the background.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -220,8 +220,8 @@ fn rule<T: Tree>(rule: &T) -> Option<roleport_protocol::Rule> {
         account_name: text("account_name")?,
         tag: text("tag")?,
         regex: optional(rule, "regex", T::boolean)?.unwrap_or(false),
-        color: optional(rule, "color", T::decode)?,
-        icon: optional(rule, "icon", T::decode)?,
+        color: optional(rule, "color", named)?,
+        icon: optional(rule, "icon", named)?,
         label: text("label")?,
     })
 }

@@ -18,7 +18,6 @@ use futures_channel::oneshot;
 use roleport_protocol::{
     Envelope, ErrorCode, Hello, ProtocolError, Request, NATIVE_HOST_NAME, PROTOCOL_VERSION,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
@@ -78,24 +77,12 @@ pub async fn request_read<T>(
     })
 }
 
-/// [`request`], then the result decoded as `T` if its `type` is the request's own.
-pub async fn request_as<T: DeserializeOwned>(request: Request) -> Result<T, ProtocolError> {
-    let asked = request.type_name();
-    result(&self::request(request).await?, asked)
-}
-
 /// The `type` of a result object (`""` when it has none).
 fn result_type(ok: &JsValue) -> String {
     js_sys::Reflect::get(ok, &JsValue::from_str("type"))
         .ok()
         .and_then(|t| t.as_string())
         .unwrap_or_default()
-}
-
-/// A result object decoded as `T` if its `type` is `asked`; a `bad_frame` error if not.
-pub fn result<T: DeserializeOwned>(ok: &JsValue, asked: &str) -> Result<T, ProtocolError> {
-    of_type(ok, asked)?;
-    codec::from_js(ok, "a reply from the host")
 }
 
 /// `Ok` if the result object's `type` is `asked`: else the `bad_frame` error for a host that
@@ -356,7 +343,10 @@ fn answer_of(message: &JsValue) -> Result<Answer, ProtocolError> {
     let (ok, err) = (field(message, "ok"), field(message, "err"));
     match (given(&ok), given(&err)) {
         (true, false) => Ok(Ok(ok)),
-        (false, true) => Ok(Err(codec::from_js::<ProtocolError>(&err, REPLY)?)),
+        (false, true) => match crate::results::error(&err) {
+            Some(error) => Ok(Err(error)),
+            None => Err(codec::unreadable(REPLY, "its `err` is no coded error")),
+        },
         _ => Err(codec::unreadable(
             REPLY,
             "a reply carries exactly one of `ok` and `err`",

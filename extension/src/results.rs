@@ -1,17 +1,19 @@
 //! The host's results and events the background reads itself: [`OpenConsoleOk`] (the
 //! `open_console` and `saml_open` results, and inside `open_tab`), [`SamlRoleList`] (the
-//! `saml_roles` result) and the events. Read field
+//! `saml_roles` result), [`ProfilePage`] (`list_profiles`), a reply's [`ProtocolError`] and
+//! the events. With these, nothing in the background parses JSON text any more: serde_json's
+//! decoder, its errors and the float formatting they print were a fifth of its wasm. Read field
 //! by field ([`crate::tree`]), as the protocol's derived decoders read them: those decoders cost
 //! the background's wasm several times as much. Results the background only hands on to a page
 //! are not read at all.
 
 use roleport_protocol::{
-    Appearance, Event, EventFrame, OpenConsoleOk, OpenTab, ProtocolError, SamlRole, SamlRoleList,
-    SsoDeviceCode, SsoSyncProgress,
+    Appearance, Event, EventFrame, OpenConsoleOk, OpenTab, ProfileList, ProfilePage,
+    ProfileSummary, ProtocolError, SamlRole, SamlRoleList, SsoDeviceCode, SsoSyncProgress,
 };
 
 use crate::codec::unreadable;
-use crate::tree::{int, optional, Tree};
+use crate::tree::{int, named, optional, Tree};
 
 /// An `open_console` / `saml_open` result (its `type` already checked), or `None` when a field
 /// is missing or of another type.
@@ -64,11 +66,52 @@ fn saml_role<T: Tree>(role: &T) -> Option<SamlRole> {
     })
 }
 
+/// A `list_profiles` page (its `type` already checked).
+pub fn profile_page<T: Tree>(ok: &T) -> Option<ProfilePage> {
+    let profiles = ok.member("profiles")?.items()?;
+    Some(ProfilePage {
+        list: ProfileList {
+            profiles: profiles.iter().map(profile).collect::<Option<_>>()?,
+            settings_error: optional(ok, "settings_error", error)?,
+        },
+        next: optional(ok, "next", |next| u64::try_from(int(next)?).ok())?,
+    })
+}
+
+fn profile<T: Tree>(profile: &T) -> Option<ProfileSummary> {
+    let text = |name| optional(profile, name, T::string);
+    let tags = match profile.member("tags") {
+        Some(tags) => tags.items()?.iter().map(T::string).collect::<Option<_>>()?,
+        None => Vec::new(),
+    };
+    Some(ProfileSummary {
+        name: profile.member("name")?.string()?,
+        kind: named(&profile.member("kind")?)?,
+        account_id: text("account_id")?,
+        role: text("role")?,
+        region: text("region")?,
+        account_name: text("account_name")?,
+        discovered: optional(profile, "discovered", T::boolean)?.unwrap_or(false),
+        tags,
+        appearance: appearance(profile)?,
+    })
+}
+
+/// A coded error of the host's (a reply's `err`, a list's `settings_error`).
+pub fn error<T: Tree>(error: &T) -> Option<ProtocolError> {
+    let text = |name| error.member(name)?.string();
+    Some(ProtocolError::new(
+        named(&error.member("code")?)?,
+        text("message")?,
+        text("hint")?,
+    ))
+}
+
 /// An [`Appearance`] flattened into the object it is of.
 fn appearance<T: Tree>(of: &T) -> Option<Appearance> {
     Some(Appearance {
-        color: of.member("color")?.decode()?,
-        icon: of.member("icon")?.decode()?,
+        color: named(&of.member("color")?)?,
+        icon: named(&of.member("icon")?)?,
         label: optional(of, "label", T::string)?,
     })
 }
@@ -206,6 +249,56 @@ mod tests {
         assert_eq!(saml_roles(&json!({"handle": "h"})), None, "no roles");
         let long = json!({"handle": "h", "roles": [], "session_duration": 1u64 << 40});
         assert_eq!(saml_roles(&long), None, "beyond i32");
+    }
+
+    #[test]
+    fn profile_pages_read_as_the_host_writes_them() {
+        use roleport_protocol::{ErrorCode, ProfileKind};
+        let full = ProfileSummary {
+            name: "prod".into(),
+            kind: ProfileKind::Sso,
+            account_id: Some("111111111111".into()),
+            role: Some("Admin".into()),
+            region: Some("eu-west-1".into()),
+            account_name: Some("Production".into()),
+            discovered: true,
+            tags: vec!["env=prod".into()],
+            appearance: opened(true).appearance,
+        };
+        let bare = ProfileSummary {
+            name: "dev".into(),
+            kind: ProfileKind::AssumeRole,
+            account_id: None,
+            role: None,
+            region: None,
+            account_name: None,
+            discovered: false,
+            tags: Vec::new(),
+            appearance: opened(false).appearance,
+        };
+        let broken = ProtocolError::new(ErrorCode::SettingsInvalid, "line 3", "Fix that line.");
+        for page in [
+            ProfilePage {
+                list: ProfileList {
+                    profiles: vec![full, bare],
+                    settings_error: Some(broken),
+                },
+                next: Some(2),
+            },
+            ProfilePage {
+                list: ProfileList::default(),
+                next: None,
+            },
+        ] {
+            let value = tree(&page);
+            assert_eq!(profile_page(&value), Some(page), "{value}");
+        }
+        let odd =
+            json!({"profiles": [{"name": "x", "kind": "wizard", "color": "red", "icon": "fence"}]});
+        assert_eq!(profile_page(&odd), None);
+        let odd =
+            json!({"profiles": [], "settings_error": {"code": "nope", "message": "", "hint": ""}});
+        assert_eq!(profile_page(&odd), None);
     }
 
     #[test]

@@ -17,18 +17,14 @@ pub trait Tree: Sized {
     fn items(&self) -> Option<Vec<Self>>;
     /// The members of an object that is no array, in order.
     fn members(&self) -> Option<Vec<(String, Self)>>;
-    /// This value decoded by serde, for a type the background does not read field by field.
-    fn decode<D: serde::de::DeserializeOwned>(&self) -> Option<D>;
 }
 
 impl Tree for JsValue {
-    fn decode<D: serde::de::DeserializeOwned>(&self) -> Option<D> {
-        crate::codec::from_js(self, "").ok()
-    }
-
     fn member(&self, name: &str) -> Option<JsValue> {
-        let value = crate::bindings::field(self, name);
-        if value.is_undefined() || value.is_null() {
+        // No `is_object` check first (a list page reads tens of thousands of fields):
+        // `Reflect.get` throws for anything but an object, and that reads as absent too.
+        let value = Reflect::get(self, &JsValue::from_str(name)).ok()?;
+        if value.is_null_or_undefined() {
             return None;
         }
         Some(value)
@@ -74,6 +70,13 @@ pub fn optional<S: Tree, T>(value: &S, name: &str, read: fn(&S) -> Option<T>) ->
     }
 }
 
+/// A unit-variant enum (a colour, an icon, an error code) from its name, as its derived
+/// decoder reads it.
+pub fn named<S: Tree, E: serde::de::DeserializeOwned>(value: &S) -> Option<E> {
+    use serde::de::value::{Error, StrDeserializer};
+    E::deserialize(StrDeserializer::<Error>::new(&value.string()?)).ok()
+}
+
 /// An integer (a tab or group id): a number without a fraction.
 pub fn int<S: Tree>(value: &S) -> Option<i64> {
     value
@@ -83,10 +86,6 @@ pub fn int<S: Tree>(value: &S) -> Option<i64> {
 }
 
 impl Tree for serde_json::Value {
-    fn decode<D: serde::de::DeserializeOwned>(&self) -> Option<D> {
-        serde_json::from_value(self.clone()).ok()
-    }
-
     fn member(&self, name: &str) -> Option<serde_json::Value> {
         self.get(name).filter(|v| !v.is_null()).cloned()
     }
