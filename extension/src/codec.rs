@@ -2,7 +2,9 @@
 //!
 //! The native host speaks serde_json; going through `JSON.stringify` / `JSON.parse` here too
 //! keeps one exact wire format on both sides (u64 ids, flattened and tagged enums) and keeps
-//! the decoding natively testable: [`decode`] and [`encode`] work on strings.
+//! the decoding natively testable: [`decode`] and [`encode`] work on strings. Everything
+//! encodes here; the pages decode here, while the background reads what it receives field by
+//! field ([`crate::tree`]), which keeps a JSON parser out of its wasm.
 
 use roleport_protocol::{ErrorCode, ProtocolError};
 use serde::{de::DeserializeOwned, Serialize};
