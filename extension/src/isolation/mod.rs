@@ -23,7 +23,7 @@ use crate::bindings::{
     api, call, error_text, field, int_field, items, object, string_field, strings, Storage,
     StorageArea, Tabs,
 };
-use crate::codec::to_js;
+use crate::codec::{from_js, to_js};
 use jar::parse_set_cookie;
 use rules::State;
 
@@ -125,7 +125,7 @@ async fn loaded() {
             let value = js_sys::Reflect::get(&items, &JsValue::from_str(STATE_KEY))
                 .unwrap_or(JsValue::UNDEFINED);
             if !value.is_undefined() {
-                stored = crate::stored::isolation(&value).unwrap_or_default();
+                stored = from_js(&value, "the isolation state").unwrap_or_default();
             }
         }
     }
@@ -140,9 +140,9 @@ async fn loaded() {
     }
     KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
-        for id in existing {
-            crate::sorted::insert(&mut known, id);
-        }
+        known.extend(existing);
+        known.sort_unstable();
+        known.dedup();
     });
     STATE.with(|s| {
         s.borrow_mut().get_or_insert(stored);
@@ -167,9 +167,9 @@ async fn commit() -> Result<(), JsValue> {
     let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
     let remove: Vec<i64> = KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
-        for &id in &ids {
-            crate::sorted::insert(&mut known, id);
-        }
+        known.extend(ids.iter().copied());
+        known.sort_unstable();
+        known.dedup();
         known.clone()
     });
     LAST_IDS.with(|l| *l.borrow_mut() = ids);
