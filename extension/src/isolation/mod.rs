@@ -138,15 +138,21 @@ async fn loaded() {
                 .unwrap_or_default();
         }
     }
-    KNOWN_IDS.with(|k| {
-        let mut known = k.borrow_mut();
-        known.extend(existing);
-        known.sort_unstable();
-        known.dedup();
-    });
+    know(existing);
     STATE.with(|s| {
         s.borrow_mut().get_or_insert(stored);
     });
+}
+
+/// Adds `ids` to the rule ids this worker may have set; all of them, each once.
+fn know(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    KNOWN_IDS.with(|k| {
+        let mut known = k.borrow_mut();
+        known.extend(ids);
+        known.sort_unstable();
+        known.dedup();
+        known.clone()
+    })
 }
 
 /// Changes the state (read first if need be).
@@ -165,13 +171,7 @@ async fn commit() -> Result<(), JsValue> {
     };
     let rules = state.rules(&domains());
     let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
-    let remove: Vec<i64> = KNOWN_IDS.with(|k| {
-        let mut known = k.borrow_mut();
-        known.extend(ids.iter().copied());
-        known.sort_unstable();
-        known.dedup();
-        known.clone()
-    });
+    let remove = know(ids.iter().copied());
     LAST_IDS.with(|l| *l.borrow_mut() = ids);
     if let Some(area) = api.storage().session() {
         call(area.set(&object(&[(STATE_KEY, to_js(&state))]))).await?;
