@@ -288,6 +288,11 @@ async fn open(
         Some(s) if s.expired(js_sys::Date::now()) => (None, Some(s)),
         s => (s, None),
     };
+    log::debug(&format!(
+        "open {profile}: live {} expired {}",
+        live.is_some(),
+        expired.is_some()
+    ));
     if let Some(live) = live {
         // The look of the list the popup drew (the options page clears it when rules change).
         let look = LAST_LIST.with(|l| {

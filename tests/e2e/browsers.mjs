@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { Builder, By } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import {
-  makeHome, browserEnv, roleport, cleanup, eventually,
+  makeHome, browserEnv, roleport, cleanup, eventually, keepConsole,
   EXTENSION_DIR, CHROMIUM_ID, GECKO_ID, CONSOLE_HOST, SIGNIN_HOST, IDP_HOST,
 } from './harness.mjs';
 
@@ -37,12 +37,38 @@ export async function launchChromium(aws, { register = true, extensionDir = EXTE
       '--host-resolver-rules=MAP *.fakeaws.test 127.0.0.1',
     ],
   });
+  // The extension's consoles (its worker, and its pages: the popup), for a failed wait to show.
+  const log = keepConsole(`chromium ${udd}`, () => chromiumState(context));
+  const where = (target) => { const u = new URL(target.url()); return `${u.origin}${u.pathname}`; };
+  const listen = (target) => target.on('console', (m) => log.say(`${where(target)} ${m.type()}: ${m.text()}`));
+  context.serviceWorkers().forEach(listen);
+  context.on('serviceworker', listen);
+  context.on('page', listen);
   const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
   assert.equal(new URL(worker.url()).host, CHROMIUM_ID, 'the manifest key fixes the extension id');
   let closed = false;
-  const close = async () => { if (!closed) { closed = true; await context.close(); } };
+  const close = async () => { if (!closed) { closed = true; log.forget(); await context.close(); } };
   const done = async () => { await close(); cleanup(home, udd); };
   return { home, udd, env, context, worker, close, done };
+}
+
+/** The tabs (id, group, address without its query, title) and the session rules (the tabs
+ * each applies to, the cookie names it sends), in words: what a failed wait shows. */
+async function chromiumState(context) {
+  const [worker] = context.serviceWorkers();
+  if (!worker) return 'no service worker';
+  const state = await worker.evaluate(async () => {
+    const tabs = (await chrome.tabs.query({})).map((t) => {
+      const u = new URL(t.url || t.pendingUrl || 'about:blank');
+      return `tab ${t.id} group ${t.groupId} ${t.status} ${u.origin}${u.pathname} "${t.title}"`;
+    });
+    const rules = (await chrome.declarativeNetRequest.getSessionRules()).map((r) => {
+      const headers = (r.action.requestHeaders ?? []).map((h) => `${h.header}: ${(h.value ?? '').split('; ').map((c) => c.split('=')[0]).join(',')}`);
+      return `rule ${r.id} ${r.action.type} tabs ${r.condition.tabIds ?? '-'} ${r.condition.requestDomains ?? ''} ${headers.join(' ')}`;
+    });
+    return [...tabs, ...rules];
+  });
+  return state.join('\n');
 }
 
 /** The Chromium page showing `account`'s console. */

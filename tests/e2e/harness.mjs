@@ -190,6 +190,31 @@ export function cleanup(...dirs) {
   for (const d of dirs) if (d) rmSync(d, { recursive: true, force: true });
 }
 
+/** What the live browsers have said lately (their extension consoles), keyed by a name; a
+ * timeout in [eventually] prints it, so a failed wait shows what the extension was doing. */
+export const consoles = new Map();
+
+/** Keeps the last lines of a console under `name` until the returned function forgets it;
+ * `snapshot` (async, optional) tells the browser's state when a wait times out. */
+export function keepConsole(name, snapshot = async () => '') {
+  const lines = [];
+  lines.snapshot = snapshot;
+  consoles.set(name, lines);
+  return {
+    say: (line) => { lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`); if (lines.length > 200) lines.shift(); },
+    forget: () => consoles.delete(name),
+  };
+}
+
+async function consoleDump() {
+  const dumps = [];
+  for (const [name, lines] of consoles) {
+    const state = await lines.snapshot().catch((e) => `(no snapshot: ${e.message})`);
+    dumps.push(`\n--- ${name} (last ${lines.length} lines) ---\n${lines.join('\n')}${state ? `\n${state}` : ''}`);
+  }
+  return dumps.join('');
+}
+
 /** Polls `fn` until it returns a truthy value. */
 export async function eventually(fn, what, timeoutMs = 15000) {
   const end = Date.now() + timeoutMs;
@@ -203,5 +228,5 @@ export async function eventually(fn, what, timeoutMs = 15000) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}${await consoleDump()}`);
 }

@@ -209,9 +209,32 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
 
 async fn navigate(tab: i64, url: &str, active: bool) -> Result<(), JsValue> {
     let properties = object(&[("url", url.into()), ("active", active.into())]);
-    call(api().tabs().update(tab as f64, &properties))
-        .await
-        .map(drop)
+    call(api().tabs().update(tab as f64, &properties)).await?;
+    let url = url.to_owned();
+    wasm_bindgen_futures::spawn_local(async move { see_it_load(tab, &url).await });
+    Ok(())
+}
+
+/// Chromium sometimes drops a `tabs.update` navigation sent right after the tab was made:
+/// the update succeeds, yet the tab stays `unloaded` at about:blank for good (measured 3 of
+/// 60 second tabs under load). Such a tab is sent again, a few times at most.
+async fn see_it_load(tab: i64, url: &str) {
+    for _ in 0..3 {
+        gloo_timers::future::TimeoutFuture::new(500).await;
+        match tab_state(tab).await {
+            Some(t) if t.status == "unloaded" && t.url == "about:blank" => {
+                log::debug(&format!("tab {tab} did not begin to load: sent again"));
+                let properties = object(&[("url", url.into())]);
+                if call(api().tabs().update(tab as f64, &properties))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
 }
 
 /// The host signed `session`'s profile in again (`fresh`): the sign-in runs in the session's
