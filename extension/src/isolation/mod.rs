@@ -211,19 +211,9 @@ pub async fn sign_in(tab: i64, profile: &str, signin_url: &str) -> Result<(), Pr
         let _ = commit().await;
         return Err(failed("set up the account's cookie jar", &e));
     }
-    navigate(tab, signin_url)
+    crate::tabs::navigate(tab, signin_url, None)
         .await
         .map_err(|e| failed("open the sign-in page", &e))
-}
-
-async fn navigate(tab: i64, url: &str) -> Result<(), JsValue> {
-    call(
-        api()
-            .tabs()
-            .update(tab as f64, &object(&[("url", url.into())])),
-    )
-    .await
-    .map(drop)
 }
 
 fn failed(what: &str, error: &JsValue) -> ProtocolError {
@@ -329,7 +319,7 @@ pub async fn on_headers(details: JsValue) {
         }
     }
     if let Some(next) = go_to {
-        if let Err(e) = navigate(tab, &next).await {
+        if let Err(e) = crate::tabs::navigate(tab, &next, None).await {
             crate::log::warn(&format!(
                 "isolation: could not continue: {}",
                 error_text(&e).unwrap_or_default()
@@ -357,7 +347,7 @@ pub async fn on_new_tab(details: JsValue) {
         return;
     }
     if isolated(&url) {
-        let _ = navigate(tab, &url).await;
+        let _ = crate::tabs::navigate(tab, &url, None).await;
     }
 }
 

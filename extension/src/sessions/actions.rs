@@ -192,7 +192,7 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
                 .map_err(refused("group the tab"))?;
             if session.isolated {
                 crate::isolation::join(tab, &session.profile).await?;
-                navigate(tab, &url, active)
+                crate::tabs::navigate(tab, &url, Some(active))
                     .await
                     .map_err(refused("open the console"))?;
             }
@@ -205,36 +205,6 @@ pub async fn new_tab(session: &Session, active: bool) -> Result<OpenedTab, Proto
         tab,
         "Already signed in: opened another tab of its session.",
     ))
-}
-
-async fn navigate(tab: i64, url: &str, active: bool) -> Result<(), JsValue> {
-    let properties = object(&[("url", url.into()), ("active", active.into())]);
-    call(api().tabs().update(tab as f64, &properties)).await?;
-    let url = url.to_owned();
-    wasm_bindgen_futures::spawn_local(async move { see_it_load(tab, &url).await });
-    Ok(())
-}
-
-/// Chromium sometimes drops a `tabs.update` navigation sent right after the tab was made:
-/// the update succeeds, yet the tab stays `unloaded` at about:blank for good (measured 3 of
-/// 60 second tabs under load). Such a tab is sent again, a few times at most.
-async fn see_it_load(tab: i64, url: &str) {
-    for _ in 0..3 {
-        gloo_timers::future::TimeoutFuture::new(500).await;
-        match tab_state(tab).await {
-            Some(t) if t.status == "unloaded" && t.url == "about:blank" => {
-                log::debug(&format!("tab {tab} did not begin to load: sent again"));
-                let properties = object(&[("url", url.into())]);
-                if call(api().tabs().update(tab as f64, &properties))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            _ => return,
-        }
-    }
 }
 
 /// The host signed `session`'s profile in again (`fresh`): the sign-in runs in the session's
@@ -261,7 +231,7 @@ pub async fn renew(
             .await;
         }
     } else {
-        navigate(tab, &fresh.url, active)
+        crate::tabs::navigate(tab, &fresh.url, Some(active))
             .await
             .map_err(refused("open the sign-in page"))?;
     }
@@ -303,7 +273,7 @@ pub async fn sign_out(session: Session) -> Result<(), ProtocolError> {
         let path = web_sys::Url::new(url)
             .map(|u| u.pathname())
             .unwrap_or_default();
-        match navigate(tab, url, false).await {
+        match crate::tabs::navigate(tab, url, Some(false)).await {
             // Done when the tab shows the sign-out page (or wherever AWS sends it after).
             Ok(()) => wait_until_loaded_at(tab, &path).await,
             Err(e) => log::warn(&format!(
