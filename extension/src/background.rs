@@ -12,16 +12,15 @@ use std::rc::Rc;
 
 use litemap::LiteMap;
 use roleport_protocol::{
-    ErrorCode, Event, OpenConsole, OpenConsoleOk, OpenTab, OpenTabResult, ProfileList, ProfilePage,
-    ProtocolError, Request, SettingsPut, SsoDeviceCode, SsoLoggedIn, SsoLogin, SsoSync,
-    SsoSyncProgress, TabOutcome,
+    ErrorCode, Event, OpenConsole, OpenTab, OpenTabResult, ProfileList, ProtocolError, Request,
+    SettingsPut, SsoDeviceCode, SsoLogin, SsoSync, SsoSyncProgress, TabOutcome,
 };
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::bindings::{api, object, string_field};
-use crate::codec::{encode, from_js, to_js};
+use crate::codec::{encode, to_js};
 use crate::messages::{OpenOutcome, OpenedTab, PopupReply, PopupRequest, SsoStatus};
 use crate::sessions::{self, actions, actions::WhenOpen};
 use crate::trust::{self, Sender};
@@ -50,13 +49,13 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
         log::warn("refused a message from outside the extension");
         return reply::<()>(Err(e));
     }
-    let request = match from_js::<PopupRequest>(&message, "the popup's request") {
+    let request = match PopupRequest::read(&message) {
         Ok(request) => request,
         Err(e) => {
             let hint = "Reload the popup: it may be from an older version of the extension.";
             return reply::<()>(Err(ProtocolError::new(
                 ErrorCode::InvalidRequest,
-                e.message,
+                crate::codec::unreadable("the popup's request", e).message,
                 hint,
             )));
         }
@@ -173,9 +172,14 @@ async fn sso_login(profile: String) -> Result<OpenedTab, ProtocolError> {
     let request = Request::SsoLogin(SsoLogin {
         profile: profile.clone(),
     });
-    let answer = native_port::request_as::<SsoLoggedIn>(request).await;
+    let answer = native_port::request(request).await;
     SSO_CODES.with(|codes| codes.borrow_mut().remove(&profile));
-    log::debug(&format!("signed in to {}", answer?.login));
+    // Its [`roleport_protocol::SsoLoggedIn`] is only logged: read by field, not decoded.
+    let ok = answer?;
+    native_port::of_type(&ok, "sso_login")?;
+    let login = string_field(&ok, "login")
+        .ok_or_else(|| crate::codec::unreadable("a reply from the host", "no `login`"))?;
+    log::debug(&format!("signed in to {login}"));
     open(profile, None, None, true).await
 }
 
@@ -236,7 +240,7 @@ async fn list_profiles(cached: bool) -> Result<Rc<Listed>, ProtocolError> {
     let mut cursor = crate::profile_pages::Pages::first();
     let list = loop {
         let ask = Request::ListProfiles(roleport_protocol::ListProfiles::page(cursor));
-        match pages.add(native_port::request_as::<ProfilePage>(ask).await?)? {
+        match pages.add(native_port::request_read(ask, crate::results::profile_page).await?)? {
             crate::profile_pages::Step::Ask(next) => cursor = next,
             crate::profile_pages::Step::Done(list) => break list,
         }
@@ -327,7 +331,7 @@ async fn open(
         password,
         ..OpenConsole::default()
     });
-    let opened: OpenConsoleOk = native_port::request_as(request).await?;
+    let opened = native_port::request_read(request, crate::results::console).await?;
     if let Some(expired) = expired.filter(|s| s.profile == opened.profile) {
         match actions::renew(&expired, &opened, active).await {
             Ok(tab) => return Ok(tab),

@@ -8,8 +8,9 @@
 //! The browser's own objects (tabs, groups, containers, request details) are read with
 //! [`field`] and its kin, and the objects its calls take are built with [`object`]: a serde
 //! decoder or `json!` per object type cost the background's wasm several times as much.
-//! Our own types (the host's messages, what `storage.session` keeps) still go through
-//! [`crate::codec`].
+//! Our own types are written through [`crate::codec`] (serde); the background reads them back
+//! (the host's messages, what `storage.session` keeps, the pages' requests) field by field
+//! too, through [`crate::tree`], and the pages decode their replies with [`crate::codec`].
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;

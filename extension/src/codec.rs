@@ -2,10 +2,12 @@
 //!
 //! The native host speaks serde_json; going through `JSON.stringify` / `JSON.parse` here too
 //! keeps one exact wire format on both sides (u64 ids, flattened and tagged enums) and keeps
-//! the decoding natively testable: [`decode`] and [`encode`] work on strings.
+//! the decoding natively testable: [`decode`] and [`encode`] work on strings. Everything
+//! encodes here; the pages decode here, while the background reads what it receives field by
+//! field ([`crate::tree`]), which keeps a JSON parser out of its wasm.
 
-use roleport_protocol::{ErrorCode, Event, EventFrame, ProtocolError};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use roleport_protocol::{ErrorCode, ProtocolError};
+use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
 /// Parses JSON text into `T`, as a coded error a person can report.
@@ -45,88 +47,10 @@ pub fn text_of(value: &JsValue) -> String {
         .unwrap_or_else(|| "null".to_owned())
 }
 
-/// A host event frame from its JSON text, as [`EventFrame`]'s derived decoder reads it, but
-/// the `event` name first and then only that event's fields from the same text: the derived
-/// decoder of the internally tagged [`Event`] first copies the object into a tree (serde's
-/// `Content`), and that code was a large part of the background's wasm.
-pub fn decode_event(text: &str) -> Result<EventFrame, ProtocolError> {
-    #[derive(Deserialize)]
-    struct Head {
-        v: u32,
-        event: String,
-    }
-    let what = "an event from the host";
-    let head: Head = decode(text, what)?;
-    let event = match head.event.as_str() {
-        "open_tab" => Event::OpenTab(decode(text, what)?),
-        "sso_device_code" => Event::SsoDeviceCode(decode(text, what)?),
-        "sso_sync_progress" => Event::SsoSyncProgress(decode(text, what)?),
-        other => {
-            let why: serde::de::value::Error =
-                serde::de::Error::unknown_variant(other, Event::NAMES);
-            return Err(unreadable(what, why));
-        }
-    };
-    Ok(EventFrame { v: head.v, event })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use roleport_protocol::Reply;
-
-    #[test]
-    fn events_read_as_the_host_writes_them() {
-        use roleport_protocol::{
-            Appearance, Color, Icon, OpenConsoleOk, OpenTab, SsoDeviceCode, SsoSyncProgress,
-        };
-        let open = OpenTab {
-            event_id: 3,
-            console: OpenConsoleOk {
-                profile: "prod".into(),
-                url: "https://signin.test/federation".into(),
-                account_id: Some("111111111111".into()),
-                role: None,
-                expires_at: None,
-                notices: vec!["capped".into()],
-                region: None,
-                logout_url: None,
-                appearance: Appearance {
-                    color: Color::Red,
-                    icon: Icon::Fence,
-                    label: Some("PROD".into()),
-                },
-            },
-        };
-        let code = SsoDeviceCode {
-            event_id: 4,
-            profile: "sso".into(),
-            user_code: "ABCD-EFGH".into(),
-            verification_uri_complete: "https://device.test/?code=ABCD-EFGH".into(),
-            expires_in: 600,
-        };
-        let progress = SsoSyncProgress {
-            event_id: 5,
-            login: "corp".into(),
-            accounts: 3,
-            stale: 1,
-            done: 2,
-            throttled: 0,
-        };
-        for event in [
-            Event::OpenTab(open),
-            Event::SsoDeviceCode(code),
-            Event::SsoSyncProgress(progress),
-        ] {
-            let frame = EventFrame::new(event);
-            let text = encode(&frame);
-            assert_eq!(decode_event(&text).expect("reads"), frame, "{text}");
-        }
-        let unknown = decode_event(r#"{"v":1,"event":"sso_done","event_id":1}"#);
-        assert!(unknown.expect_err("unknown").message.contains("sso_done"));
-        let broken = decode_event(r#"{"v":1,"event":"open_tab","event_id":1}"#);
-        assert_eq!(broken.expect_err("no console").code, ErrorCode::BadFrame);
-    }
 
     #[test]
     fn decode_reports_what_it_was_reading() {

@@ -16,7 +16,11 @@
 //!   `list_profiles` pages joined into one list), [`saml::post`] (which requests are SAML
 //!   sign-ins), [`sessions::registry`] (the live console sessions: tabs, expiry, countdowns),
 //!   [`options::model`] (the settings page's rule edits), [`turns`] (one open per profile at a
-//!   time), [`switch_roles`] (the console's Switch Role links offered without a host).
+//!   time), [`switch_roles`] (the console's Switch Role links offered without a host), [`sorted`]
+//!   (sorted `Vec` sets kept in order by insertion, not by sorting), [`results`] (the host's
+//!   results the background reads and its events, read field by field), [`stored`] (the registry
+//!   and isolation state read back from `storage.session` field by field, not through serde),
+//!   [`tree`] (JSON values read field by field: `JsValue`, or `serde_json::Value` in tests).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;
 //!   browser objects are read and built field by field there, not through serde),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
@@ -51,10 +55,14 @@ pub mod pending;
 pub mod placement;
 pub mod popup;
 pub mod profile_pages;
+pub mod results;
 pub mod saml;
 pub mod sessions;
+pub mod sorted;
+pub mod stored;
 pub mod switch_roles;
 pub mod tabs;
+pub mod tree;
 pub mod trust;
 pub mod turns;
 

@@ -6,9 +6,11 @@
 use roleport_protocol::{ProfileList, ProtocolError, SamlRoleList};
 use serde::{Deserialize, Serialize};
 
+use crate::tree::{named, optional, Tree};
+
 /// A request from one of the extension's own pages to the background.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", try_from = "RequestFields")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum PopupRequest {
     /// The profiles to show; answered with a [`ProfileList`]. `cached`: the background may
     /// answer with the list the host gave it last (at once, without a round trip); the popup
@@ -126,28 +128,102 @@ impl PopupRequest {
     ];
 }
 
+impl PopupRequest {
+    /// The request a page sent (the object `runtime.onMessage` delivers), read as its derived
+    /// encoder writes it; the error says what is missing or of another type.
+    pub fn read<T: Tree>(request: &T) -> Result<PopupRequest, serde::de::value::Error> {
+        PopupRequest::try_from(RequestFields::read(request)?)
+    }
+}
+
 /// A [`PopupRequest`] as on the wire: every variant's fields beside `type`, in one flat
-/// struct that serde decodes straight from the text. The derived decoder of an internally
-/// tagged enum first copies the object into a tree (serde's `Content`), and that code was a
-/// large part of the background's wasm.
-#[derive(Deserialize)]
+/// struct, read field by field ([`crate::tree`]): serde's decoder of an internally tagged enum
+/// first copies the object into a tree (its `Content`), and even a flat struct's decoder cost
+/// the background's wasm several times what the reader does.
 struct RequestFields {
-    #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
     cached: bool,
-    #[serde(default)]
     text: bool,
     profile: Option<String>,
     mfa_code: Option<String>,
     password: Option<String>,
-    #[serde(default)]
     background: bool,
     profiles: Option<Vec<String>>,
     key: Option<String>,
     handle: Option<String>,
     roles: Option<Vec<String>>,
     settings: Option<roleport_protocol::Settings>,
+}
+
+impl RequestFields {
+    fn read<T: Tree>(request: &T) -> Result<RequestFields, serde::de::value::Error> {
+        use serde::de::Error;
+        if request.members().is_none() {
+            return Err(Error::custom("a request is an object"));
+        }
+        fn given<T: Tree, V>(
+            request: &T,
+            name: &'static str,
+            read: fn(&T) -> Option<V>,
+        ) -> Result<Option<V>, serde::de::value::Error> {
+            optional(request, name, read)
+                .ok_or_else(|| Error::custom(format_args!("`{name}` is of another type")))
+        }
+        let text = |name| given(request, name, T::string);
+        let flag = |name| {
+            Ok::<_, serde::de::value::Error>(given(request, name, T::boolean)?.unwrap_or(false))
+        };
+        let strings = |name| {
+            given(request, name, |v: &T| {
+                v.items()?.iter().map(T::string).collect()
+            })
+        };
+        Ok(RequestFields {
+            kind: text("type")?.ok_or_else(|| Error::missing_field("type"))?,
+            cached: flag("cached")?,
+            text: flag("text")?,
+            profile: text("profile")?,
+            mfa_code: text("mfa_code")?,
+            password: text("password")?,
+            background: flag("background")?,
+            profiles: strings("profiles")?,
+            key: text("key")?,
+            handle: text("handle")?,
+            roles: strings("roles")?,
+            settings: given(request, "settings", settings)?,
+        })
+    }
+}
+
+/// The [`roleport_protocol::Settings`] of a `settings_put`, as their derived decoder reads them.
+fn settings<T: Tree>(settings: &T) -> Option<roleport_protocol::Settings> {
+    let rules = match settings.member("rules") {
+        Some(rules) => rules.items()?.iter().map(rule).collect::<Option<_>>()?,
+        None => Vec::new(),
+    };
+    let defaults = match settings.member("defaults") {
+        Some(defaults) => roleport_protocol::Defaults {
+            region: optional(&defaults, "region", T::string)?,
+        },
+        None => roleport_protocol::Defaults::default(),
+    };
+    Some(roleport_protocol::Settings { defaults, rules })
+}
+
+fn rule<T: Tree>(rule: &T) -> Option<roleport_protocol::Rule> {
+    let text = |name| optional(rule, name, T::string);
+    // An object: every field is optional, so `5` would read as the empty rule.
+    rule.members()?;
+    Some(roleport_protocol::Rule {
+        name: text("name")?,
+        account_id: text("account_id")?,
+        account_name: text("account_name")?,
+        tag: text("tag")?,
+        regex: optional(rule, "regex", T::boolean)?.unwrap_or(false),
+        color: optional(rule, "color", named)?,
+        icon: optional(rule, "icon", named)?,
+        label: text("label")?,
+    })
 }
 
 impl TryFrom<RequestFields> for PopupRequest {
@@ -310,8 +386,7 @@ mod tests {
 
     #[test]
     fn requests_are_tagged_by_type() {
-        let list: PopupRequest =
-            serde_json::from_value(json!({"type": "list_profiles"})).expect("parses");
+        let list = PopupRequest::read(&json!({"type": "list_profiles"})).expect("reads");
         assert_eq!(
             list,
             PopupRequest::ListProfiles {
@@ -333,13 +408,21 @@ mod tests {
 
     #[test]
     fn every_request_reads_back_as_it_was_written() {
+        let full = roleport_protocol::Rule {
+            name: Some("prod*".into()),
+            account_id: Some("1111*".into()),
+            account_name: Some("Production".into()),
+            tag: Some("env=prod".into()),
+            regex: true,
+            color: Some(roleport_protocol::Color::Red),
+            icon: Some(roleport_protocol::Icon::Fence),
+            label: Some("PROD".into()),
+        };
         let settings = roleport_protocol::Settings {
-            rules: vec![roleport_protocol::Rule {
-                name: Some("prod*".into()),
-                color: Some(roleport_protocol::Color::Red),
-                ..Default::default()
-            }],
-            ..Default::default()
+            rules: vec![full, roleport_protocol::Rule::default()],
+            defaults: roleport_protocol::Defaults {
+                region: Some("eu-west-1".into()),
+            },
         };
         let profile = || "prod".to_owned();
         let requests = [
@@ -371,23 +454,38 @@ mod tests {
             PopupRequest::SignOut { profile: profile() },
             PopupRequest::SettingsGet,
             PopupRequest::SettingsPut { settings },
+            PopupRequest::SettingsPut {
+                settings: roleport_protocol::Settings::default(),
+            },
         ];
-        assert_eq!(requests.len(), PopupRequest::TYPES.len() + 1);
+        assert_eq!(requests.len(), PopupRequest::TYPES.len() + 2);
         for request in requests {
-            let text = serde_json::to_string(&request).expect("serialises");
-            let back: PopupRequest = serde_json::from_str(&text).expect("parses");
-            assert_eq!(back, request, "{text}");
+            let value = serde_json::to_value(&request).expect("serialises");
+            let back = PopupRequest::read(&value).expect("reads");
+            assert_eq!(back, request, "{value}");
         }
         // The type need not come first.
-        let late: PopupRequest =
-            serde_json::from_str(r#"{"profile":"prod","type":"sign_out"}"#).expect("parses");
+        let late = PopupRequest::read(&json!({"profile": "prod", "type": "sign_out"}));
+        let late = late.expect("reads");
         assert_eq!(late, PopupRequest::SignOut { profile: profile() });
     }
 
     #[test]
     fn unknown_request_types_are_refused() {
-        assert!(serde_json::from_value::<PopupRequest>(json!({"type": "open_console"})).is_err());
-        assert!(serde_json::from_value::<PopupRequest>(json!({"type": "open"})).is_err());
+        assert!(PopupRequest::read(&json!({"type": "open_console"})).is_err());
+        assert!(PopupRequest::read(&json!({"type": "open"})).is_err());
+        assert!(PopupRequest::read(&json!({"profile": "prod"})).is_err());
+        let odd = PopupRequest::read(&json!({"type": "open", "profile": 5}));
+        assert!(odd.expect_err("a number").to_string().contains("`profile`"));
+        assert!(PopupRequest::read(&json!(["open"])).is_err());
+        for rules in [
+            json!([{"color": "reddish"}]),
+            json!([5]),
+            json!({"name": "x"}),
+        ] {
+            let put = json!({"type": "settings_put", "settings": {"rules": rules}});
+            assert!(PopupRequest::read(&put).is_err(), "{put}");
+        }
     }
 
     #[test]

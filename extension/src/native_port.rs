@@ -16,13 +16,12 @@ use std::cell::RefCell;
 
 use futures_channel::oneshot;
 use roleport_protocol::{
-    Envelope, ErrorCode, Hello, HelloOk, ProtocolError, Request, NATIVE_HOST_NAME, PROTOCOL_VERSION,
+    Envelope, ErrorCode, Hello, ProtocolError, Request, NATIVE_HOST_NAME, PROTOCOL_VERSION,
 };
-use serde::de::{DeserializeOwned, IgnoredAny};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::bindings::{api, error_text, Port};
+use crate::bindings::{api, error_text, field, int_field, string_field, Port};
 use crate::host_error::host_unavailable;
 use crate::pending::Pending;
 use crate::{codec, log};
@@ -64,10 +63,18 @@ pub async fn request(request: Request) -> Answer {
     answer
 }
 
-/// [`request`], then the result decoded as `T` if its `type` is the request's own.
-pub async fn request_as<T: DeserializeOwned>(request: Request) -> Result<T, ProtocolError> {
+/// [`request`], then the result read by `read` if its `type` is the request's own.
+pub async fn request_read<T>(
+    request: Request,
+    read: fn(&JsValue) -> Option<T>,
+) -> Result<T, ProtocolError> {
     let asked = request.type_name();
-    result(&self::request(request).await?, asked)
+    let ok = self::request(request).await?;
+    of_type(&ok, asked)?;
+    read(&ok).ok_or_else(|| {
+        let why = format!("its {asked} result lacks a field or has one of another type");
+        codec::unreadable(REPLY, why)
+    })
 }
 
 /// The `type` of a result object (`""` when it has none).
@@ -76,12 +83,6 @@ fn result_type(ok: &JsValue) -> String {
         .ok()
         .and_then(|t| t.as_string())
         .unwrap_or_default()
-}
-
-/// A result object decoded as `T` if its `type` is `asked`; a `bad_frame` error if not.
-pub fn result<T: DeserializeOwned>(ok: &JsValue, asked: &str) -> Result<T, ProtocolError> {
-    of_type(ok, asked)?;
-    codec::from_js(ok, "a reply from the host")
 }
 
 /// `Ok` if the result object's `type` is `asked`: else the `bad_frame` error for a host that
@@ -235,11 +236,11 @@ impl State {
         self.post(id, Request::Hello(hello));
         spawn_local(async move {
             match receiver.await {
-                Ok(Ok(ok)) => match result::<HelloOk>(&ok, "hello") {
-                    Ok(ok) => log::debug(&format!(
-                        "host {} speaks protocol {}",
-                        ok.host_version, ok.protocol
-                    )),
+                // Read field by field: only logged, a decoder of `HelloOk` would cost more.
+                Ok(Ok(ok)) => match of_type(&ok, "hello").and_then(|()| hello_ok(&ok)) {
+                    Ok((host_version, protocol)) => {
+                        log::debug(&format!("host {host_version} speaks protocol {protocol}"))
+                    }
                     Err(e) => log::warn(&e.to_string()),
                 },
                 // A dead port is logged once, by `disconnected`.
@@ -256,7 +257,7 @@ impl State {
         }
         // Never log the message itself: an open_console reply holds a sign-in token.
         if is_event(message) {
-            match codec::decode_event(&codec::text_of(message)) {
+            match crate::results::event(message) {
                 Ok(frame) if frame.v == PROTOCOL_VERSION => {
                     // Handled in a task of its own: it sends requests on this port.
                     spawn_local(crate::background::on_host_event(frame.event));
@@ -271,35 +272,27 @@ impl State {
             return;
         }
         self.answered = true;
-        match codec::from_js::<ReplyHead>(message, "a reply from the host")
-            .and_then(ReplyHead::check)
-        {
-            Ok(ReplyHead {
-                id: Some(id), err, ..
-            }) => {
-                let answer = match err {
-                    None => Ok(js_sys::Reflect::get(message, &JsValue::from_str("ok"))
-                        .unwrap_or(JsValue::NULL)),
-                    Some(e) => Err(e),
-                };
+        let id = reply_id(message);
+        let read = match &id {
+            Ok(id) => answer_of(message).map(|answer| (*id, answer)),
+            Err(e) => Err(e.clone()),
+        };
+        match read {
+            Ok((Some(id), answer)) => {
                 if !self.pending.resolve(id, answer) {
                     log::warn(&format!(
                         "the host answered request {id}, which nobody waits for"
                     ));
                 }
             }
-            Ok(ReplyHead {
-                id: None,
-                err: Some(e),
-                ..
-            }) => {
+            Ok((None, Err(e))) => {
                 log::warn(&format!("the host could not read a request: {}", e.code));
             }
-            Ok(ReplyHead { id: None, .. }) => log::warn("the host sent a result without an id"),
+            Ok((None, Ok(_))) => log::warn("the host sent a result without an id"),
             // Unreadable, but if its id is readable its caller gets the error, not silence.
             Err(e) => {
                 log::warn(&e.message);
-                if let Ok(IdOnly { id: Some(id) }) = codec::from_js(message, "a reply's id") {
+                if let Ok(Some(id)) = id {
                     self.pending.resolve(id, Err(e));
                 }
             }
@@ -325,34 +318,48 @@ impl State {
     }
 }
 
-/// A reply as [`roleport_protocol::Reply`] reads it, but with its `ok` result only skipped:
-/// the result is decoded by the caller that asked for it ([`result`]).
-#[derive(serde::Deserialize)]
-struct ReplyHead {
-    id: Option<u64>,
-    #[serde(default)]
-    ok: Option<IgnoredAny>,
-    #[serde(default)]
-    err: Option<ProtocolError>,
-}
+// A reply is read as [`roleport_protocol::Reply`] reads it, but field by field from the JS
+// object (a serde decoder of its head cost more wasm), and with its `ok` result untouched:
+// the result is decoded by the caller that asked for it ([`result`]).
 
-impl ReplyHead {
-    /// Exactly one of `ok` and `err`, as [`roleport_protocol::Reply`] requires.
-    fn check(self) -> Result<ReplyHead, ProtocolError> {
-        if self.ok.is_some() == self.err.is_some() {
-            return Err(codec::unreadable(
-                "a reply from the host",
-                "a reply carries exactly one of `ok` and `err`",
-            ));
-        }
-        Ok(self)
+const REPLY: &str = "a reply from the host";
+
+/// A reply's `id` (`None`: absent or null), or the error for one that is no request id.
+fn reply_id(message: &JsValue) -> Result<Option<u64>, ProtocolError> {
+    let id = field(message, "id");
+    if id.is_null() || id.is_undefined() {
+        return Ok(None);
+    }
+    match id.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u64::MAX as f64 => Ok(Some(n as u64)),
+        _ => Err(codec::unreadable(REPLY, "its `id` is no request id")),
     }
 }
 
-/// Just the `id` of a reply whose other fields did not parse.
-#[derive(serde::Deserialize)]
-struct IdOnly {
-    id: Option<u64>,
+/// A reply's `ok` result or its `err`: exactly one of them, as [`roleport_protocol::Reply`]
+/// requires (`null` counts as absent).
+fn answer_of(message: &JsValue) -> Result<Answer, ProtocolError> {
+    let given = |v: &JsValue| !v.is_null() && !v.is_undefined();
+    let (ok, err) = (field(message, "ok"), field(message, "err"));
+    match (given(&ok), given(&err)) {
+        (true, false) => Ok(Ok(ok)),
+        (false, true) => match crate::results::error(&err) {
+            Some(error) => Ok(Err(error)),
+            None => Err(codec::unreadable(REPLY, "its `err` is no coded error")),
+        },
+        _ => Err(codec::unreadable(
+            REPLY,
+            "a reply carries exactly one of `ok` and `err`",
+        )),
+    }
+}
+
+/// `hello`'s result: the host's version and protocol.
+fn hello_ok(ok: &JsValue) -> Result<(String, i64), ProtocolError> {
+    match (string_field(ok, "host_version"), int_field(ok, "protocol")) {
+        (Some(version), Some(protocol)) => Ok((version, protocol)),
+        _ => Err(codec::unreadable(REPLY, "`hello` without its versions")),
+    }
 }
 
 fn is_event(message: &JsValue) -> bool {

@@ -26,7 +26,7 @@ fn every_popup_example_parses_as_a_request_or_reply() {
     let mut request_types = Vec::new();
     for example in &examples {
         if let Some(kind) = example.get("type").and_then(|t| t.as_str()) {
-            serde_json::from_value::<PopupRequest>(example.clone())
+            PopupRequest::read(example)
                 .unwrap_or_else(|e| panic!("not a popup request ({e}): {example}"));
             request_types.push(kind.to_owned());
         } else if let Some(text) = example.as_str() {

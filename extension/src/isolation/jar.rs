@@ -3,16 +3,16 @@
 //!
 //! Implemented of RFC 6265: name/value, `Domain` (a domain cookie must cover the host that
 //! set it; without `Domain` the cookie is host-only), `Path` (kept; see [`Jar::header_for`]),
-//! `Max-Age` (wins over `Expires`) and `Expires` (both delete when in the past).
+//! `Max-Age` (whole seconds; wins over `Expires`) and `Expires` (both delete when in the past).
 //! Not implemented: `Secure` / `SameSite` / `HttpOnly` change nothing (every isolated request
 //! is a top-level AWS page or its own subresource; page scripts never see the jar), path
 //! matching (AWS's session cookies are `Path=/`), size and count limits, public-suffix
 //! checks beyond "inside the isolated domains" (the caller only feeds AWS responses).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// One stored cookie.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One stored cookie (read back by [`crate::stored::isolation`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cookie {
     pub name: String,
     pub value: String,
@@ -25,7 +25,7 @@ pub struct Cookie {
 }
 
 /// One account's cookies, in the order they were first set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Jar {
     pub cookies: Vec<Cookie>,
 }
@@ -82,7 +82,7 @@ pub fn parse_set_cookie(
                 domain = wanted;
             }
             "path" if val.starts_with('/') => path = val.to_owned(),
-            "max-age" => max_age = val.parse::<f64>().ok().map(|s| now + s * 1000.0),
+            "max-age" => max_age = delta_seconds(val).map(|s| now + s * 1000.0),
             "expires" => expires = parse_date(val),
             _ => {}
         }
@@ -102,6 +102,23 @@ pub fn parse_set_cookie(
         path,
         expires,
     }))
+}
+
+/// `Max-Age`'s seconds: an optional `-` and digits, else `None` (the attribute is ignored), as
+/// RFC 6265 §5.2.2 reads it. Read as an integer: a float parser's tables were a third of the
+/// background's wasm data.
+fn delta_seconds(val: &str) -> Option<f64> {
+    let digits = val.strip_prefix('-').unwrap_or(val);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Only digits: the parse fails on overflow alone, which is as good as forever (or never).
+    let beyond = if digits.len() < val.len() {
+        i64::MIN
+    } else {
+        i64::MAX
+    };
+    Some(val.parse::<i64>().unwrap_or(beyond) as f64)
 }
 
 /// CR, LF and other controls would break the header DNR sets (it refuses them).
@@ -147,22 +164,24 @@ impl Jar {
 
     /// The distinct domains cookies are set on: one DNR rule each.
     pub fn domains(&self) -> Vec<&str> {
-        let mut domains: Vec<&str> = self.cookies.iter().map(|c| c.domain.as_str()).collect();
-        domains.sort_unstable();
-        domains.dedup();
-        domains
+        crate::sorted::set_of(self.cookies.iter().map(|c| c.domain.as_str()))
     }
 
     /// The `Cookie` header for a request to `host` (or any of its sub-domains: a DNR rule
     /// matches a domain and everything under it), longest path first as browsers send them;
     /// `None` when no cookie applies. Every path is sent (see the module doc).
     pub fn header_for(&self, host: &str) -> Option<String> {
-        let mut matching: Vec<&Cookie> = self
+        let mut matching: Vec<&Cookie> = Vec::new();
+        for cookie in self
             .cookies
             .iter()
             .filter(|c| domain_matches(host, &c.domain))
-            .collect();
-        matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
+        {
+            // After each cookie of a path as long or longer: a stable order, without a sort
+            // (whose code is large in wasm).
+            let at = matching.partition_point(|c| c.path.len() >= cookie.path.len());
+            matching.insert(at, cookie);
+        }
         let pairs: Vec<String> = matching
             .iter()
             .map(|c| format!("{}={}", c.name, c.value))
@@ -238,6 +257,20 @@ mod tests {
         assert!(jar.cookies.is_empty());
         let c = store("s=3; Expires=past; Max-Age=60", "a.f.test");
         assert_eq!(c.expires, Some(NOW + 60_000.0));
+    }
+
+    #[test]
+    fn max_age_is_whole_seconds_as_rfc_6265_reads_it() {
+        assert!(jar_deletes("s=1; Max-Age=-5"));
+        assert_eq!(store("s=1; Max-Age=1.5", "h.test").expires, None, "ignored");
+        assert_eq!(store("s=1; Max-Age=+5", "h.test").expires, None, "ignored");
+        assert_eq!(store("s=1; Max-Age=", "h.test").expires, None, "ignored");
+        let far = store("s=1; Max-Age=99999999999999999999", "h.test").expires;
+        assert!(far.is_some_and(|at| at > NOW + 1e20), "{far:?}");
+    }
+
+    fn jar_deletes(line: &str) -> bool {
+        matches!(parse(line, "h.test"), Some(Change::Delete { .. }))
     }
 
     #[test]

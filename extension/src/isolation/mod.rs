@@ -23,7 +23,7 @@ use crate::bindings::{
     api, call, error_text, field, int_field, items, object, string_field, strings, Storage,
     StorageArea, Tabs,
 };
-use crate::codec::{from_js, to_js};
+use crate::codec::to_js;
 use jar::parse_set_cookie;
 use rules::State;
 
@@ -125,7 +125,7 @@ async fn loaded() {
             let value = js_sys::Reflect::get(&items, &JsValue::from_str(STATE_KEY))
                 .unwrap_or(JsValue::UNDEFINED);
             if !value.is_undefined() {
-                stored = from_js(&value, "the isolation state").unwrap_or_default();
+                stored = crate::stored::isolation(&value).unwrap_or_default();
             }
         }
     }
@@ -148,9 +148,9 @@ async fn loaded() {
 fn know(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     KNOWN_IDS.with(|k| {
         let mut known = k.borrow_mut();
-        known.extend(ids);
-        known.sort_unstable();
-        known.dedup();
+        for id in ids {
+            crate::sorted::insert(&mut known, id);
+        }
         known.clone()
     })
 }

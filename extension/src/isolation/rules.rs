@@ -3,23 +3,21 @@
 //! and swaps them in with one `updateSessionRules` call, so the browser never holds a mix.
 
 use litemap::LiteMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::jar::Jar;
 
 /// Everything isolation remembers (kept in `storage.session`: it survives a service-worker
-/// restart, as the session rules do, and ends with the browser, as they do).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// restart, as the session rules do, and ends with the browser, as they do; read back by
+/// [`crate::stored::isolation`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct State {
     /// Profile name → its jar.
-    #[serde(default)]
     pub jars: LiteMap<String, Jar>,
     /// Tab id → the profile whose jar it uses.
-    #[serde(default)]
     pub tabs: LiteMap<i64, String>,
     /// Tab id → the sign-in host it may load while its login hop runs; every other top-level
     /// load of the isolated domains in that tab is blocked until the hop's cookie is in the jar.
-    #[serde(default)]
     pub gates: LiteMap<i64, String>,
 }
 
@@ -127,16 +125,14 @@ impl State {
 /// The isolated domains: those of the manifest's wildcard host permissions
 /// (`https://*.aws.amazon.com/*` → `aws.amazon.com`), each once. A test build adds its stub's.
 pub fn domains_of(patterns: &[String]) -> Vec<String> {
-    let mut domains: Vec<String> = patterns
-        .iter()
-        .filter_map(|p| p.split_once("://*.").map(|(_, rest)| rest))
-        .filter_map(|rest| rest.split(['/', ':']).next())
-        .filter(|d| !d.is_empty() && !d.contains('*'))
-        .map(|d| d.to_ascii_lowercase())
-        .collect();
-    domains.sort_unstable();
-    domains.dedup();
-    domains
+    crate::sorted::set_of(
+        patterns
+            .iter()
+            .filter_map(|p| p.split_once("://*.").map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split(['/', ':']).next())
+            .filter(|d| !d.is_empty() && !d.contains('*'))
+            .map(|d| d.to_ascii_lowercase()),
+    )
 }
 
 /// One declarativeNetRequest session rule, as `updateSessionRules` takes it.
@@ -367,22 +363,5 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(domains_of(&patterns), ["aws.amazon.com", "fakeaws.test"]);
-    }
-
-    #[test]
-    fn the_state_an_earlier_version_stored_still_reads() {
-        let stored = r#"{"jars":{"prod":{"cookies":[]}},"tabs":{"42":"prod"},"gates":{}}"#;
-        let state: State = serde_json::from_str(stored).expect("parses");
-        assert_eq!(state.tabs.get(&42).map(String::as_str), Some("prod"));
-        assert!(state.gates.is_empty());
-    }
-
-    #[test]
-    fn state_round_trips_through_json_with_numeric_tab_ids() {
-        let mut state = State::default();
-        state.assign(42, "prod");
-        let text = serde_json::to_string(&state).expect("serialises");
-        let back: State = serde_json::from_str(&text).expect("parses");
-        assert_eq!(back, state);
     }
 }

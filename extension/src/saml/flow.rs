@@ -4,9 +4,7 @@
 
 use std::cell::RefCell;
 
-use roleport_protocol::{
-    ErrorCode, OpenConsoleOk, ProtocolError, Request, SamlOpen, SamlRoleList, SamlRoles,
-};
+use roleport_protocol::{ErrorCode, ProtocolError, Request, SamlOpen, SamlRoleList, SamlRoles};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
@@ -74,7 +72,7 @@ pub async fn on_post(details: JsValue) {
         }
     };
     let request = Request::SamlRoles(SamlRoles { saml_response });
-    show(native_port::request_as::<SamlRoleList>(request).await).await;
+    show(native_port::request_read(request, crate::results::saml_roles).await).await;
 }
 
 /// What `webRequest.onBeforeRequest` tells of a request, as far as [`post`] reads it; `None`
@@ -167,7 +165,7 @@ async fn open_one(
         role_arn,
         region: None,
     });
-    let opened: OpenConsoleOk = native_port::request_as(request).await?;
+    let opened = native_port::request_read(request, crate::results::console).await?;
     // Chromium's tab groups share one cookie jar: a sign-in that lands while another role's
     // console is still loading would replace its session before it is shown. So there, one
     // sign-in tab at a time, each until its console has loaded. Firefox containers need no

@@ -15,7 +15,7 @@ use roleport_protocol::{OpenConsoleOk, OpenedTab, Place};
 use wasm_bindgen::prelude::*;
 
 use crate::bindings::{api, call, error_text, int_field, items, object};
-use crate::codec::{from_js, to_js};
+use crate::codec::to_js;
 use crate::log;
 use registry::{Registry, Session, SessionInfo};
 
@@ -47,7 +47,7 @@ async fn loaded() {
             let value =
                 js_sys::Reflect::get(&items, &JsValue::from_str(KEY)).unwrap_or(JsValue::UNDEFINED);
             if !value.is_undefined() {
-                stored = from_js(&value, "the session registry").unwrap_or_default();
+                stored = crate::stored::registry(&value).unwrap_or_default();
             }
         }
     }
@@ -73,11 +73,10 @@ async fn loaded() {
 /// The ids of every open tab, in ascending order.
 async fn open_tabs() -> Option<Vec<i64>> {
     let tabs = call(api().tabs().tabs_query(&object(&[]))).await.ok()?;
-    let mut ids: Vec<i64> = (items(&tabs)?.iter())
+    let ids: Vec<i64> = (items(&tabs)?.iter())
         .map(|tab| int_field(tab, "id"))
         .collect::<Option<_>>()?;
-    ids.sort_unstable();
-    Some(ids)
+    Some(crate::sorted::set_of(ids))
 }
 
 /// Changes the registry (read first if need be).
@@ -205,9 +204,9 @@ pub async fn on_stored(value: JsValue) {
     let stored: Registry = if value.is_undefined() || value.is_null() {
         Registry::default()
     } else {
-        match from_js(&value, "the stored session registry") {
-            Ok(r) => r,
-            Err(_) => return,
+        match crate::stored::registry(&value) {
+            Some(r) => r,
+            None => return,
         }
     };
     let echo = WRITTEN.with(|w| {

@@ -7,9 +7,11 @@ use litemap::LiteMap;
 use roleport_protocol::Place;
 use serde::{Deserialize, Serialize};
 
-/// One console session: a sign-in, and the tabs that share its cookies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "StoredSession")]
+use crate::sorted;
+
+/// One console session: a sign-in, and the tabs that share its cookies. Stored through
+/// serde, read back by [`crate::stored::registry`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     /// The profile signed in to (also the container / tab group / jar name).
     pub profile: String,
@@ -45,55 +47,6 @@ pub struct Session {
     /// Its tabs carry the "expired" mark.
     #[serde(default)]
     pub marked: bool,
-}
-
-/// [`Session`] as stored: its place's field (`container` or `group`) beside the others, in one
-/// flat struct that serde decodes straight from the text (a `flatten` field's decoder first
-/// copies the object into a tree, serde's `Content`, whose code is large in wasm).
-#[derive(Deserialize)]
-struct StoredSession {
-    profile: String,
-    container: Option<String>,
-    group: Option<i64>,
-    #[serde(default)]
-    isolated: bool,
-    #[serde(default)]
-    tabs: Vec<i64>,
-    account_id: Option<String>,
-    role: Option<String>,
-    region: Option<String>,
-    expires_at: Option<f64>,
-    opened_at: f64,
-    console_url: Option<String>,
-    logout_url: Option<String>,
-    #[serde(default)]
-    marked: bool,
-}
-
-impl TryFrom<StoredSession> for Session {
-    type Error = &'static str;
-
-    fn try_from(stored: StoredSession) -> Result<Session, Self::Error> {
-        let place = match (stored.container, stored.group) {
-            (Some(container), None) => Place::Container(container),
-            (None, Some(group)) => Place::Group(group),
-            _ => return Err("a session is in exactly one of a container and a tab group"),
-        };
-        Ok(Session {
-            profile: stored.profile,
-            place,
-            isolated: stored.isolated,
-            tabs: stored.tabs,
-            account_id: stored.account_id,
-            role: stored.role,
-            region: stored.region,
-            expires_at: stored.expires_at,
-            opened_at: stored.opened_at,
-            console_url: stored.console_url,
-            logout_url: stored.logout_url,
-            marked: stored.marked,
-        })
-    }
 }
 
 impl Session {
@@ -147,10 +100,9 @@ pub struct SessionInfo {
 }
 
 /// Every session, by profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Registry {
     /// Profile → its session.
-    #[serde(default)]
     pub sessions: LiteMap<String, Session>,
 }
 
@@ -164,9 +116,7 @@ impl Registry {
         }
         if let Some(old) = self.sessions.remove(&session.profile) {
             if old.place == session.place {
-                session.tabs.extend(old.tabs);
-                session.tabs.sort_unstable();
-                session.tabs.dedup();
+                session.tabs = sorted::set_of(session.tabs.into_iter().chain(old.tabs));
             }
         }
         self.sessions.insert(session.profile.clone(), session);
@@ -177,13 +127,7 @@ impl Registry {
     pub fn add_tab(&mut self, profile: &str, tab: i64) -> bool {
         self.sessions
             .get_mut(profile)
-            .is_some_and(|s| match s.tabs.binary_search(&tab) {
-                Ok(_) => false,
-                Err(at) => {
-                    s.tabs.insert(at, tab);
-                    true
-                }
-            })
+            .is_some_and(|s| sorted::insert(&mut s.tabs, tab))
     }
 
     /// A tab opened from `source` joins its session (it shares its cookies).
