@@ -97,6 +97,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> JsValue {
             let saved = settings(Request::SettingsPut(SettingsPut { settings: new })).await;
             // The next popup must not open with the colours of the old rules.
             LAST_LIST.with(|l| *l.borrow_mut() = None);
+            crate::last_list::forget();
             reply_js(saved)
         }
     }
@@ -250,6 +251,7 @@ async fn list_profiles(cached: bool) -> Result<Rc<Listed>, ProtocolError> {
     }
     crate::switch_roles::remember(&list.profiles);
     let reply = encode(&PopupReply::<&ProfileList>::Ok(&list));
+    crate::last_list::keep(&reply);
     let listed = Rc::new(Listed { list, reply });
     LAST_LIST.with(|l| *l.borrow_mut() = Some(listed.clone()));
     Ok(listed)

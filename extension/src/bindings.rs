@@ -76,6 +76,8 @@ extern "C" {
     pub fn get(this: &StorageArea, keys: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     pub fn set(this: &StorageArea, items: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn remove(this: &StorageArea, keys: &JsValue) -> Result<Promise, JsValue>;
 
     /// `tabs`.
     pub type Tabs;

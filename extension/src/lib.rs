@@ -23,6 +23,7 @@
 //!   [`tree`] (JSON values read field by field: `JsValue`, or `serde_json::Value` in tests).
 //! - browser glue, exercised by the end-to-end tests: [`bindings`] (the WebExtension API;
 //!   browser objects are read and built field by field there, not through serde),
+//!   [`last_list`] (the last list, in `storage.session` for the next popup),
 //!   [`native_port`] (the host port; it also receives host events such as `open_tab` after
 //!   `roleport open`), [`tabs`], [`background`], [`popup::view`], [`popup::app`], [`log`],
 //!   [`saml::flow`] and [`saml::page`] (SAML sign-in: the host's role list, `saml.html`),
@@ -47,6 +48,7 @@ pub mod bindings;
 pub mod codec;
 pub mod host_error;
 pub mod isolation;
+pub mod last_list;
 pub mod log;
 pub mod messages;
 pub mod native_port;

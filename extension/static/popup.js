@@ -1,22 +1,14 @@
-// roleport popup loader: everything else happens in Rust (roleport_popup_bg.wasm).
+// roleport popup loader: hands what popup-start.js began (the last list, the compiling wasm
+// module) to Rust (roleport_popup_bg.wasm), which does everything else.
 import init, { popup_main } from './roleport_popup.js';
+
 performance.mark('roleport:loader'); // for `cargo xtask bench`: the page and its scripts have loaded
 
-// The popup's first request (PROTOCOL.md, popup ↔ background), sent before the module is
-// compiled so that the background's answer and the compilation overlap; Rust reads the answer.
-// A failure is Rust's to show: it reads this promise's rejection later, so it is not
-// reported as unhandled meanwhile; without a promise at all Rust asks again itself.
-const api = globalThis.browser ?? globalThis.chrome;
-let asked;
-try {
-  asked = api.runtime.sendMessage({ type: 'list_profiles', cached: true, text: true });
-  asked.catch(() => {});
-} catch {
-  asked = undefined;
-}
-
-init({ module_or_path: new URL('roleport_popup_bg.wasm', import.meta.url) })
-  .then(() => popup_main(asked))
+const { list, module } = globalThis.roleportStart ?? {};
+const wasm = new URL('roleport_popup_bg.wasm', import.meta.url);
+// Compiled early when that worked; fetched and compiled here when it did not.
+init({ module_or_path: module ? module.catch(() => fetch(wasm)) : wasm })
+  .then(() => popup_main(list))
   .catch((e) => {
     console.error('roleport: popup failed to start', e?.message ?? e);
     const alert = document.createElement('div');

@@ -97,7 +97,13 @@ fn permissions_cover_both_isolation_paths() {
 fn named_files_exist_and_icons_have_their_size() {
     let m = manifest();
     let static_dir = repo().join("extension/static");
-    for page in ["popup.html", "popup.js", "popup.css", "bg.js"] {
+    for page in [
+        "popup.html",
+        "popup-start.js",
+        "popup.js",
+        "popup.css",
+        "bg.js",
+    ] {
         assert!(
             static_dir.join(page).is_file(),
             "extension/static/{page} missing"

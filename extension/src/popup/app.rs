@@ -31,7 +31,8 @@ struct App {
 
 /// Builds the popup in `#app` (or the body) and asks the background for the profiles.
 /// `asked`: the answer to the popup's first request, `list_profiles` with `cached` and `text`,
-/// when `popup.js` sent it before this module was compiled (the two then overlap).
+/// when `popup-start.js` had it before this module was compiled (the two then overlap): the
+/// list the background kept in `storage.session` ([`crate::last_list`]), else its reply.
 pub fn start(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
