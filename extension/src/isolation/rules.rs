@@ -283,8 +283,7 @@ mod tests {
             setting,
             [(json!([2]), json!("s=D")), (json!([1, 3]), json!("s=P"))]
         );
-        let mut ids: Vec<i64> = rules.iter().filter_map(|r| r["id"].as_i64()).collect();
-        ids.dedup();
+        let ids = crate::sorted::set_of(rules.iter().filter_map(|r| r["id"].as_i64()));
         assert_eq!(ids.len(), rules.len(), "ids are unique");
         assert!(
             ids.iter().all(|id| (1..i64::from(i32::MAX)).contains(id)),
