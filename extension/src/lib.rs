@@ -156,6 +156,9 @@ pub fn options_main() -> Result<(), JsValue> {
 /// Entry point of `popup.html`.
 #[cfg(feature = "popup")]
 #[wasm_bindgen]
-pub fn popup_main(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
-    popup::app::start(asked)
+pub fn popup_main(
+    asked: Option<js_sys::Promise>,
+    prefs: Option<js_sys::Promise>,
+) -> Result<(), JsValue> {
+    popup::app::start(asked, prefs)
 }

@@ -30,10 +30,15 @@ struct App {
 }
 
 /// Builds the popup in `#app` (or the body) and asks the background for the profiles.
-/// `asked`: the answer to the popup's first request, `list_profiles` with `cached` and `text`,
-/// when `popup-start.js` had it before this module was compiled (the two then overlap): the
-/// list the background kept in `storage.session` ([`crate::last_list`]), else its reply.
-pub fn start(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
+/// `popup-start.js` began the two reads the first rows wait for before this module was
+/// compiled (they then overlap): `asked`, the answer to the popup's first request,
+/// `list_profiles` with `cached` and `text` (the list the background kept in
+/// `storage.session`, [`crate::last_list`], else its reply); and `prefs`, the read of the
+/// stored [`Prefs`]. Either is started here when it is missing.
+pub fn start(
+    asked: Option<js_sys::Promise>,
+    prefs: Option<js_sys::Promise>,
+) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("the popup has no document"))?;
@@ -51,7 +56,7 @@ pub fn start(asked: Option<js_sys::Promise>) -> Result<(), JsValue> {
         offline_asked: Cell::new(false),
         shown_list: RefCell::new(JsValue::UNDEFINED),
     });
-    load_stored(app.clone());
+    load_prefs(app.clone(), prefs);
     listen(&app)?;
     app.view.render(&app.model.borrow())?;
     match asked {
@@ -274,10 +279,10 @@ fn measure(name: &str, since: &str) {
     }
 }
 
-/// Reads what earlier popups stored.
-fn load_stored(app: Rc<App>) {
+/// Reads what earlier popups stored (`read`: that read, when already started).
+fn load_prefs(app: Rc<App>, read: Option<js_sys::Promise>) {
     spawn_local(async move {
-        let prefs = stored::<Prefs>(prefs::KEY).await.unwrap_or_default();
+        let prefs = stored::<Prefs>(prefs::KEY, read).await.unwrap_or_default();
         dispatch(&app, Msg::PrefsLoaded(prefs));
     });
 }
@@ -286,17 +291,20 @@ fn load_stored(app: Rc<App>) {
 /// missing, since at thousands of profiles decoding them costs every other open its time.
 fn load_offline(app: Rc<App>) {
     spawn_local(async move {
-        let roles = stored::<Vec<SwitchRole>>(switch_roles::KEY)
+        let roles = stored::<Vec<SwitchRole>>(switch_roles::KEY, None)
             .await
             .unwrap_or_default();
         dispatch(&app, Msg::OfflineLoaded(roles));
     });
 }
 
-async fn stored<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let all = call(api().storage().local().get(&JsValue::from_str(key)))
-        .await
-        .ok()?;
+/// What `storage.local` holds under `key`, read by `started` when it is already under way.
+async fn stored<T: DeserializeOwned>(key: &str, started: Option<js_sys::Promise>) -> Option<T> {
+    let read = match started {
+        Some(read) => Ok(read),
+        None => api().storage().local().get(&JsValue::from_str(key)),
+    };
+    let all = call(read).await.ok()?;
     let value = js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok()?;
     if value.is_undefined() {
         return None;

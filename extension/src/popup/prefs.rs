@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// How many recently opened profiles the popup lists before the rest.
 pub const RECENTS: usize = 5;
 
-/// The storage key.
+/// The storage key; `popup-start.js` starts the popup's read of it.
 pub const KEY: &str = "roleport.popup";
 
 /// Favourites and recents, by profile name.
