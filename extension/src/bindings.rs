@@ -160,10 +160,7 @@ pub fn string_field(object: &JsValue, name: &str) -> Option<String> {
 
 /// An integer field of a browser object (an id): a number without a fraction.
 pub fn int_field(object: &JsValue, name: &str) -> Option<i64> {
-    field(object, name)
-        .as_f64()
-        .filter(|n| n.fract() == 0.0)
-        .map(|n| n as i64)
+    crate::tree::int(&field(object, name))
 }
 
 /// A plain object with these fields, for a browser API call.

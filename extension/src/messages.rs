@@ -6,7 +6,7 @@
 use roleport_protocol::{ProfileList, ProtocolError, SamlRoleList};
 use serde::{Deserialize, Serialize};
 
-use crate::tree::{named, optional, Tree};
+use crate::tree::{list, named, optional, Tree};
 
 /// A request from one of the extension's own pages to the background.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -197,17 +197,16 @@ impl RequestFields {
 
 /// The [`roleport_protocol::Settings`] of a `settings_put`, as their derived decoder reads them.
 fn settings<T: Tree>(settings: &T) -> Option<roleport_protocol::Settings> {
-    let rules = match settings.member("rules") {
-        Some(rules) => rules.items()?.iter().map(rule).collect::<Option<_>>()?,
-        None => Vec::new(),
-    };
     let defaults = match settings.member("defaults") {
         Some(defaults) => roleport_protocol::Defaults {
             region: optional(&defaults, "region", T::string)?,
         },
         None => roleport_protocol::Defaults::default(),
     };
-    Some(roleport_protocol::Settings { defaults, rules })
+    Some(roleport_protocol::Settings {
+        defaults,
+        rules: list(settings, "rules", rule)?,
+    })
 }
 
 fn rule<T: Tree>(rule: &T) -> Option<roleport_protocol::Rule> {

@@ -320,7 +320,7 @@ impl State {
 
 // A reply is read as [`roleport_protocol::Reply`] reads it, but field by field from the JS
 // object (a serde decoder of its head cost more wasm), and with its `ok` result untouched:
-// the result is decoded by the caller that asked for it ([`result`]).
+// the result is read by the caller that asked for it ([`request_read`]).
 
 const REPLY: &str = "a reply from the host";
 

@@ -13,27 +13,19 @@ use roleport_protocol::{
 };
 
 use crate::codec::unreadable;
-use crate::tree::{int, named, optional, Tree};
+use crate::tree::{int, list, named, optional, Tree};
 
 /// An `open_console` / `saml_open` result (its `type` already checked), or `None` when a field
 /// is missing or of another type.
 pub fn console<T: Tree>(ok: &T) -> Option<OpenConsoleOk> {
     let text = |name| optional(ok, name, T::string);
-    let notices = match ok.member("notices") {
-        Some(notices) => notices
-            .items()?
-            .iter()
-            .map(T::string)
-            .collect::<Option<_>>()?,
-        None => Vec::new(),
-    };
     Some(OpenConsoleOk {
         profile: ok.member("profile")?.string()?,
         url: ok.member("url")?.string()?,
         account_id: text("account_id")?,
         role: text("role")?,
         expires_at: text("expires_at")?,
-        notices,
+        notices: list(ok, "notices", T::string)?,
         region: text("region")?,
         logout_url: text("logout_url")?,
         appearance: appearance(ok)?,
@@ -80,10 +72,6 @@ pub fn profile_page<T: Tree>(ok: &T) -> Option<ProfilePage> {
 
 fn profile<T: Tree>(profile: &T) -> Option<ProfileSummary> {
     let text = |name| optional(profile, name, T::string);
-    let tags = match profile.member("tags") {
-        Some(tags) => tags.items()?.iter().map(T::string).collect::<Option<_>>()?,
-        None => Vec::new(),
-    };
     Some(ProfileSummary {
         name: profile.member("name")?.string()?,
         kind: named(&profile.member("kind")?)?,
@@ -92,7 +80,7 @@ fn profile<T: Tree>(profile: &T) -> Option<ProfileSummary> {
         region: text("region")?,
         account_name: text("account_name")?,
         discovered: optional(profile, "discovered", T::boolean)?.unwrap_or(false),
-        tags,
+        tags: list(profile, "tags", T::string)?,
         appearance: appearance(profile)?,
     })
 }

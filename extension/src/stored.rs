@@ -14,7 +14,7 @@ use roleport_protocol::Place;
 use crate::isolation::jar::{Cookie, Jar};
 use crate::isolation::rules::State;
 use crate::sessions::registry::{Registry, Session};
-use crate::tree::{int, optional, Tree as Stored};
+use crate::tree::{int, list, optional, Tree as Stored};
 
 /// The registry kept under [`crate::sessions::KEY`].
 pub fn registry<S: Stored>(value: &S) -> Option<Registry> {
@@ -35,15 +35,11 @@ fn session<S: Stored>(value: &S) -> Option<Session> {
         // In exactly one of a container and a tab group.
         _ => return None,
     };
-    let tabs = match value.member("tabs") {
-        Some(tabs) => tabs.items()?.iter().map(int).collect::<Option<_>>()?,
-        None => Vec::new(),
-    };
     Some(Session {
         profile: value.member("profile")?.string()?,
         place,
         isolated: optional(value, "isolated", S::boolean)?.unwrap_or(false),
-        tabs,
+        tabs: list(value, "tabs", int)?,
         account_id: optional(value, "account_id", S::string)?,
         role: optional(value, "role", S::string)?,
         region: optional(value, "region", S::string)?,

@@ -70,6 +70,15 @@ pub fn optional<S: Tree, T>(value: &S, name: &str, read: fn(&S) -> Option<T>) ->
     }
 }
 
+/// The items of array member `name`, each read by `read`: none when it is absent or `null`
+/// (serde's `#[serde(default)]`), `None` when it is no array or an item does not read.
+pub fn list<S: Tree, T>(value: &S, name: &str, read: fn(&S) -> Option<T>) -> Option<Vec<T>> {
+    match value.member(name) {
+        Some(items) => items.items()?.iter().map(read).collect(),
+        None => Some(Vec::new()),
+    }
+}
+
 /// A unit-variant enum (a colour, an icon, an error code) from its name, as its derived
 /// decoder reads it.
 pub fn named<S: Tree, E: serde::de::DeserializeOwned>(value: &S) -> Option<E> {

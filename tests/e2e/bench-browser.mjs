@@ -196,7 +196,7 @@ try {
     '|---|---|---|---|---|---|',
     row('Chromium: popup open → interactive (host list included; warm host)', chromium.interactive, '< 50 ms'),
     row('… of which the browser, before roleport\'s first line runs (open → `popup-start.js`)', chromium.loaded),
-    row('… of which roleport (its first line → interactive: the kept list read, the wasm compiled and started, the first paint)', chromium.ours),
+    row('… of which roleport (its first line → interactive: the kept list and the preferences read, the wasm compiled and started, the first paint)', chromium.ours),
     row(`Chromium: one keystroke (filter + redraw; typing and erasing “${QUERY}”)`, chromium.keystrokes, '< 8 ms'),
     row('Chromium: open 1 account (`open`, until its tab exists)', chromium.opens.one),
     row('Chromium: open 10 accounts at once (`open_many`)', chromium.opens.ten, '≤ 1.5 × one'),
